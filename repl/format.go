@@ -1,0 +1,399 @@
+package repl
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal"
+)
+
+// Format is an output format of result sets.
+type Format int
+
+const (
+	// FormatTable prints aligned tables with +---+ borders, like the mysql client.
+	FormatTable Format = iota
+	// FormatCSV prints RFC 4180 CSV with a header row. NULL is an empty
+	// unquoted field; an empty string is written as "".
+	FormatCSV
+	// FormatTSV prints tab-separated values like `mysql --batch`: a header
+	// row, NULL as NULL, and \t \n \\ \0 escaped with a backslash.
+	FormatTSV
+	// FormatJSON prints each result set as one JSON array of objects (one
+	// object per row, one row per line). Several result sets are several
+	// arrays in sequence, which encoding/json's Decoder reads one by one.
+	FormatJSON
+)
+
+// ParseFormat maps a --format value to a Format.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "table", "":
+		return FormatTable, nil
+	case "csv":
+		return FormatCSV, nil
+	case "tsv":
+		return FormatTSV, nil
+	case "json":
+		return FormatJSON, nil
+	}
+	return 0, fmt.Errorf("unknown output format %q (want table, csv, tsv or json)", s)
+}
+
+func (f Format) String() string {
+	switch f {
+	case FormatCSV:
+		return "csv"
+	case FormatTSV:
+		return "tsv"
+	case FormatJSON:
+		return "json"
+	}
+	return "table"
+}
+
+// textFn renders row i of an array as text; the caller has checked IsNull.
+type textFn func(i int) string
+
+// appendJSONFn appends row i of an array as a JSON value; the caller has
+// checked IsNull.
+type appendJSONFn func(b []byte, i int) []byte
+
+// TextFormatter returns a function that renders non-null values of arr the
+// way the mysql client shows them: booleans as 1/0, floats in their shortest
+// form, decimals with their scale, timestamps as 2006-01-02 15:04:05[.ffffff],
+// vectors as [0.1,0.2] and binary as 0x-prefixed hex. It is built once per
+// column and batch so that the per-row work is a type-specific closure.
+func TextFormatter(arr arrow.Array) func(i int) string {
+	return textFormatter(arr)
+}
+
+func textFormatter(arr arrow.Array) textFn {
+	switch a := arr.(type) {
+	case *array.Boolean:
+		return func(i int) string {
+			if a.Value(i) {
+				return "1"
+			}
+			return "0"
+		}
+	case *array.Int8:
+		return func(i int) string { return strconv.FormatInt(int64(a.Value(i)), 10) }
+	case *array.Int16:
+		return func(i int) string { return strconv.FormatInt(int64(a.Value(i)), 10) }
+	case *array.Int32:
+		return func(i int) string { return strconv.FormatInt(int64(a.Value(i)), 10) }
+	case *array.Int64:
+		return func(i int) string { return strconv.FormatInt(a.Value(i), 10) }
+	case *array.Uint8:
+		return func(i int) string { return strconv.FormatUint(uint64(a.Value(i)), 10) }
+	case *array.Uint16:
+		return func(i int) string { return strconv.FormatUint(uint64(a.Value(i)), 10) }
+	case *array.Uint32:
+		return func(i int) string { return strconv.FormatUint(uint64(a.Value(i)), 10) }
+	case *array.Uint64:
+		return func(i int) string { return strconv.FormatUint(a.Value(i), 10) }
+	case *array.Float16:
+		return func(i int) string { return FormatFloat(float64(a.Value(i).Float32()), 32) }
+	case *array.Float32:
+		return func(i int) string { return FormatFloat(float64(a.Value(i)), 32) }
+	case *array.Float64:
+		return func(i int) string { return FormatFloat(a.Value(i), 64) }
+	case *array.Decimal32:
+		return decimalText(a, a.DataType().(*arrow.Decimal32Type).Scale)
+	case *array.Decimal64:
+		return decimalText(a, a.DataType().(*arrow.Decimal64Type).Scale)
+	case *array.Decimal128:
+		return decimalText(a, a.DataType().(*arrow.Decimal128Type).Scale)
+	case *array.Decimal256:
+		return decimalText(a, a.DataType().(*arrow.Decimal256Type).Scale)
+	case *array.String:
+		return a.Value
+	case *array.LargeString:
+		return a.Value
+	case *array.StringView:
+		return a.Value
+	case *array.Binary:
+		return func(i int) string { return hexText(a.Value(i)) }
+	case *array.LargeBinary:
+		return func(i int) string { return hexText(a.Value(i)) }
+	case *array.BinaryView:
+		return func(i int) string { return hexText(a.Value(i)) }
+	case *array.FixedSizeBinary:
+		return func(i int) string { return hexText(a.Value(i)) }
+	case *array.Date32:
+		return func(i int) string { return a.Value(i).ToTime().Format("2006-01-02") }
+	case *array.Date64:
+		return func(i int) string { return a.Value(i).ToTime().Format("2006-01-02") }
+	case *array.Timestamp:
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		return func(i int) string { return FormatTime(a.Value(i).ToTime(unit)) }
+	case *array.Time32:
+		unit := a.DataType().(*arrow.Time32Type).Unit
+		return func(i int) string { return formatClock(a.Value(i).ToTime(unit)) }
+	case *array.Time64:
+		unit := a.DataType().(*arrow.Time64Type).Unit
+		return func(i int) string { return formatClock(a.Value(i).ToTime(unit)) }
+	case *array.Duration:
+		unit := a.DataType().(*arrow.DurationType).Unit
+		return func(i int) string { return time.Duration(int64(a.Value(i)) * int64(unit.Multiplier())).String() }
+	case *array.FixedSizeList:
+		return listText(a.ListValues(), func(i int) (int, int) {
+			n := int(a.DataType().(*arrow.FixedSizeListType).Len())
+			start := (a.Data().Offset() + i) * n
+			return start, start + n
+		})
+	case *array.List:
+		return listText(a.ListValues(), func(i int) (int, int) {
+			s, e := a.ValueOffsets(i)
+			return int(s), int(e)
+		})
+	case *array.LargeList:
+		return listText(a.ListValues(), func(i int) (int, int) {
+			s, e := a.ValueOffsets(i)
+			return int(s), int(e)
+		})
+	case *array.Dictionary:
+		inner := textFormatter(a.Dictionary())
+		return func(i int) string { return inner(a.GetValueIndex(i)) }
+	case array.ExtensionArray:
+		return textFormatter(a.Storage())
+	case *array.Null:
+		return func(int) string { return "NULL" }
+	}
+	// Anything else (structs, maps, unions) uses Arrow's own rendering.
+	return arr.ValueStr
+}
+
+func decimalText[T interface {
+	decimal.DecimalTypes
+	decimal.Num[T]
+}](a interface{ Value(int) T }, scale int32) textFn {
+	return func(i int) string { return a.Value(i).ToString(scale) }
+}
+
+// listText renders list-like values as [v1,v2], NULL elements as null.
+func listText(values arrow.Array, bounds func(i int) (int, int)) textFn {
+	elem := textFormatter(values)
+	return func(i int) string {
+		s, e := bounds(i)
+		var b strings.Builder
+		b.WriteByte('[')
+		for j := s; j < e; j++ {
+			if j > s {
+				b.WriteByte(',')
+			}
+			if values.IsNull(j) {
+				b.WriteString("null")
+			} else {
+				b.WriteString(elem(j))
+			}
+		}
+		b.WriteByte(']')
+		return b.String()
+	}
+}
+
+func hexText(b []byte) string {
+	out := make([]byte, 2+2*len(b))
+	out[0], out[1] = '0', 'x'
+	hex.Encode(out[2:], b)
+	return string(out)
+}
+
+// FormatTime renders a timestamp as MySQL does: the date and time, then the
+// fractional seconds only when they are not zero (microseconds, or
+// nanoseconds when the value has them). Timestamps are shown in UTC.
+func FormatTime(t time.Time) string {
+	t = t.UTC()
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+		return t.Format("2006-01-02 15:04:05")
+	case ns%1000 == 0:
+		return t.Format("2006-01-02 15:04:05.000000")
+	}
+	return t.Format("2006-01-02 15:04:05.000000000")
+}
+
+func formatClock(t time.Time) string {
+	ns := t.Nanosecond()
+	switch {
+	case ns == 0:
+		return t.Format("15:04:05")
+	case ns%1000 == 0:
+		return t.Format("15:04:05.000000")
+	}
+	return t.Format("15:04:05.000000000")
+}
+
+// FormatFloat renders a float the way MySQL shows DOUBLE (bits=64) and FLOAT
+// (bits=32) values: the shortest text that reads back to the same value,
+// without trailing zeros, and in exponent form (1e15, 1.5e-20) only for very
+// large or very small magnitudes.
+func FormatFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Inf"
+	case math.IsInf(f, -1):
+		return "-Inf"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0"
+		}
+		return "0"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, bits)
+	k := strings.IndexByte(e, 'e')
+	exp, _ := strconv.Atoi(e[k+1:])
+	if exp < -15 || exp >= 15 {
+		// MySQL writes 1e15 and 1.5e-20: no plus sign, no leading zero.
+		return e[:k] + "e" + strconv.Itoa(exp)
+	}
+	return strconv.FormatFloat(f, 'f', -1, bits)
+}
+
+// jsonFormatter returns a function appending non-null values of arr as JSON:
+// numbers as numbers (decimals keep their scale), booleans as true/false,
+// binary as base64, lists and vectors as arrays, everything else as strings
+// in the same text as the table format.
+func jsonFormatter(arr arrow.Array) appendJSONFn {
+	switch a := arr.(type) {
+	case *array.Boolean:
+		return func(b []byte, i int) []byte { return strconv.AppendBool(b, a.Value(i)) }
+	case *array.Int8, *array.Int16, *array.Int32, *array.Int64,
+		*array.Uint8, *array.Uint16, *array.Uint32, *array.Uint64,
+		*array.Decimal32, *array.Decimal64, *array.Decimal128, *array.Decimal256:
+		txt := textFormatter(arr)
+		return func(b []byte, i int) []byte { return append(b, txt(i)...) }
+	case *array.Float16, *array.Float32, *array.Float64:
+		txt := textFormatter(arr)
+		return func(b []byte, i int) []byte {
+			s := txt(i)
+			if s == "NaN" || s == "Inf" || s == "-Inf" {
+				// JSON has no literal for these.
+				return strconv.AppendQuote(b, s)
+			}
+			return append(b, s...)
+		}
+	case *array.Binary:
+		return func(b []byte, i int) []byte { return appendBase64(b, a.Value(i)) }
+	case *array.LargeBinary:
+		return func(b []byte, i int) []byte { return appendBase64(b, a.Value(i)) }
+	case *array.BinaryView:
+		return func(b []byte, i int) []byte { return appendBase64(b, a.Value(i)) }
+	case *array.FixedSizeBinary:
+		return func(b []byte, i int) []byte { return appendBase64(b, a.Value(i)) }
+	case *array.FixedSizeList:
+		n := int(a.DataType().(*arrow.FixedSizeListType).Len())
+		return listJSON(a.ListValues(), func(i int) (int, int) {
+			start := (a.Data().Offset() + i) * n
+			return start, start + n
+		})
+	case *array.List:
+		return listJSON(a.ListValues(), func(i int) (int, int) {
+			s, e := a.ValueOffsets(i)
+			return int(s), int(e)
+		})
+	case *array.LargeList:
+		return listJSON(a.ListValues(), func(i int) (int, int) {
+			s, e := a.ValueOffsets(i)
+			return int(s), int(e)
+		})
+	case *array.Dictionary:
+		inner := jsonFormatter(a.Dictionary())
+		return func(b []byte, i int) []byte { return inner(b, a.GetValueIndex(i)) }
+	case array.ExtensionArray:
+		return jsonFormatter(a.Storage())
+	case *array.Null:
+		return func(b []byte, _ int) []byte { return append(b, "null"...) }
+	}
+	txt := textFormatter(arr)
+	return func(b []byte, i int) []byte { return appendJSONString(b, txt(i)) }
+}
+
+func listJSON(values arrow.Array, bounds func(i int) (int, int)) appendJSONFn {
+	elem := jsonFormatter(values)
+	return func(b []byte, i int) []byte {
+		s, e := bounds(i)
+		b = append(b, '[')
+		for j := s; j < e; j++ {
+			if j > s {
+				b = append(b, ',')
+			}
+			if values.IsNull(j) {
+				b = append(b, "null"...)
+			} else {
+				b = elem(b, j)
+			}
+		}
+		return append(b, ']')
+	}
+}
+
+func appendBase64(b, v []byte) []byte {
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, v)
+	return append(b, '"')
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
+// so that the output always parses.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\ufffd"...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// isNumeric says whether a column is right-aligned in tables, as the mysql
+// client does for numbers.
+func isNumeric(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64,
+		arrow.DECIMAL32, arrow.DECIMAL64, arrow.DECIMAL128, arrow.DECIMAL256:
+		return true
+	case arrow.EXTENSION:
+		return isNumeric(t.(arrow.ExtensionType).StorageType())
+	}
+	return false
+}
