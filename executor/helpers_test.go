@@ -168,7 +168,7 @@ func rows(bs []arrow.RecordBatch) []string {
 			parts := make([]string, b.NumCols())
 			for c := range parts {
 				a := b.Column(c)
-				if a.IsNull(i) {
+				if a.IsNull(i) || a.DataType().ID() == arrow.NULL {
 					parts[c] = "NULL"
 				} else {
 					parts[c] = a.ValueStr(i)

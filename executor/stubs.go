@@ -7,10 +7,6 @@ import (
 	"github.com/genevasql/genevasql/expr"
 )
 
-func NewHashAggregate(env *Env, child Operator, groupBy []expr.Expr, groupNames []string, aggs []AggregateCall) Operator {
-	stub("NewHashAggregate")
-	return nil
-}
 func NewHashJoin(env *Env, left, right Operator, kind JoinKind, leftKeys, rightKeys []expr.Expr, residual expr.Expr) Operator {
 	stub("NewHashJoin")
 	return nil
@@ -24,7 +20,6 @@ func NewTopN(env *Env, child Operator, keys []SortKey, offset, limit int64) Oper
 	stub("NewTopN")
 	return nil
 }
-func NewDistinct(env *Env, child Operator) Operator { stub("NewDistinct"); return nil }
 func NewSetOp(env *Env, kind SetOpKind, all bool, left, right Operator) Operator {
 	stub("NewSetOp")
 	return nil
