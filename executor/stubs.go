@@ -15,11 +15,6 @@ func NewNestedLoopJoin(env *Env, left, right Operator, kind JoinKind, cond expr.
 	stub("NewNestedLoopJoin")
 	return nil
 }
-func NewSort(env *Env, child Operator, keys []SortKey) Operator { stub("NewSort"); return nil }
-func NewTopN(env *Env, child Operator, keys []SortKey, offset, limit int64) Operator {
-	stub("NewTopN")
-	return nil
-}
 func NewSetOp(env *Env, kind SetOpKind, all bool, left, right Operator) Operator {
 	stub("NewSetOp")
 	return nil

@@ -1,0 +1,329 @@
+package executor
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"io"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/genevasql/genevasql/sqlerr"
+)
+
+// keyCmp compares two non-NULL rows of one sort key.
+type keyCmp struct {
+	cmp        func(i, j int) int
+	valid      []bool // nil when the key has no NULLs
+	desc       bool
+	nullsFirst bool
+}
+
+func ordered[T cmp.Ordered](v []T) func(i, j int) int {
+	return func(i, j int) int { return cmp.Compare(v[i], v[j]) }
+}
+
+// varBytes returns offsets and data of a string/binary array.
+func varBytes(a arrow.Array) (offs []int64, data []byte, ok bool) {
+	var v keyVec
+	switch a.DataType().ID() {
+	case arrow.STRING, arrow.LARGE_STRING, arrow.BINARY, arrow.LARGE_BINARY:
+		v.load(a)
+		return v.offs, v.data, true
+	}
+	return nil, nil, false
+}
+
+// comparator orders values of a; strings compare case-insensitively (see
+// collate.go), NaN sorts before every other float.
+func comparator(a arrow.Array) (func(i, j int) int, error) {
+	switch a := a.(type) {
+	case *array.Int8:
+		return ordered(a.Int8Values()), nil
+	case *array.Int16:
+		return ordered(a.Int16Values()), nil
+	case *array.Int32:
+		return ordered(a.Int32Values()), nil
+	case *array.Int64:
+		return ordered(a.Int64Values()), nil
+	case *array.Uint8:
+		return ordered(a.Uint8Values()), nil
+	case *array.Uint16:
+		return ordered(a.Uint16Values()), nil
+	case *array.Uint32:
+		return ordered(a.Uint32Values()), nil
+	case *array.Uint64:
+		return ordered(a.Uint64Values()), nil
+	case *array.Float32:
+		return ordered(a.Float32Values()), nil
+	case *array.Float64:
+		return ordered(a.Float64Values()), nil
+	case *array.Boolean:
+		return func(i, j int) int {
+			x, y := a.Value(i), a.Value(j)
+			switch {
+			case x == y:
+				return 0
+			case !x:
+				return -1
+			}
+			return 1
+		}, nil
+	case *array.Decimal128:
+		return func(i, j int) int { return a.Value(i).Cmp(a.Value(j)) }, nil
+	case *array.Null:
+		return func(i, j int) int { return 0 }, nil
+	case *array.String, *array.LargeString:
+		offs, data, _ := varBytes(a)
+		return func(i, j int) int {
+			return compareFolded(data[offs[i]:offs[i+1]], data[offs[j]:offs[j+1]])
+		}, nil
+	case *array.Binary, *array.LargeBinary:
+		offs, data, _ := varBytes(a)
+		return func(i, j int) int {
+			return bytes.Compare(data[offs[i]:offs[i+1]], data[offs[j]:offs[j+1]])
+		}, nil
+	}
+	// Temporal types: compare their integer representation.
+	if f, ok := a.(*array.Float16); ok {
+		return func(i, j int) int { return cmp.Compare(f.Value(i).Float32(), f.Value(j).Float32()) }, nil
+	}
+	switch a.DataType().ID() {
+	case arrow.DATE32, arrow.DATE64, arrow.TIME32, arrow.TIME64, arrow.TIMESTAMP, arrow.DURATION:
+		w := make([]uint64, a.Len())
+		loadWords(w, a)
+		return func(i, j int) int { return cmp.Compare(int64(w[i]), int64(w[j])) }, nil
+	}
+	return nil, sqlerr.New(sqlerr.ErrNotSupported, "executor: cannot order by a value of type %s", a.DataType())
+}
+
+func newKeyCmps(arrs []arrow.Array, keys []SortKey) ([]keyCmp, error) {
+	out := make([]keyCmp, len(arrs))
+	for i, a := range arrs {
+		c, err := comparator(a)
+		if err != nil {
+			return nil, err
+		}
+		k := keyCmp{cmp: c, desc: keys[i].Desc, nullsFirst: keys[i].NullsFirst}
+		if a.NullN() > 0 || a.DataType().ID() == arrow.NULL {
+			k.valid = make([]bool, a.Len())
+			if a.DataType().ID() != arrow.NULL {
+				for r := range k.valid {
+					k.valid[r] = a.IsValid(r)
+				}
+			}
+		}
+		out[i] = k
+	}
+	return out, nil
+}
+
+// compareRows orders rows i and j by all keys; NULL placement follows
+// NullsFirst regardless of direction.
+func compareRows(ks []keyCmp, i, j int) int {
+	for k := range ks {
+		c := &ks[k]
+		if c.valid != nil {
+			ni, nj := !c.valid[i], !c.valid[j]
+			if ni || nj {
+				if ni && nj {
+					continue
+				}
+				if ni == c.nullsFirst {
+					return -1
+				}
+				return 1
+			}
+		}
+		r := c.cmp(i, j)
+		if r != 0 {
+			if c.desc {
+				return -r
+			}
+			return r
+		}
+	}
+	return 0
+}
+
+// sortedIndices evaluates keys over rec and returns its row order (stable).
+func sortedIndices(env *Env, ctx context.Context, rec arrow.RecordBatch, keys []SortKey) ([]int32, error) {
+	ec := env.evalCtx(ctx)
+	arrs := make([]arrow.Array, len(keys))
+	defer releaseArrays(arrs)
+	for i, k := range keys {
+		a, err := k.Expr.Eval(ec, rec)
+		if err != nil {
+			return nil, err
+		}
+		arrs[i] = a
+	}
+	ks, err := newKeyCmps(arrs, keys)
+	if err != nil {
+		return nil, err
+	}
+	idx := make([]int32, rec.NumRows())
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return compareRows(ks, int(a), int(b)) })
+	return idx, nil
+}
+
+type sortOp struct {
+	env    *Env
+	child  Operator
+	keys   []SortKey
+	topK   int64 // rows to keep (offset+limit); < 0 keeps all
+	offset int64
+
+	buf     []arrow.RecordBatch
+	bufRows int64
+	sorted  arrow.RecordBatch
+	order   []int32
+	pos     int
+	done    bool
+}
+
+// NewSort orders all rows of child by keys (stable: ties keep input order).
+// NULLs go first when a key's NullsFirst is set and last otherwise; strings
+// compare case-insensitively.
+func NewSort(env *Env, child Operator, keys []SortKey) Operator {
+	return &sortOp{env: env, child: child, keys: keys, topK: -1}
+}
+
+// NewTopN is Sort followed by LIMIT offset, limit (limit < 0: no limit) but
+// holds only about 2*(offset+limit) rows at a time.
+func NewTopN(env *Env, child Operator, keys []SortKey, offset, limit int64) Operator {
+	offset = max(offset, 0)
+	k := int64(-1)
+	if limit >= 0 {
+		k = offset + limit
+	}
+	return &sortOp{env: env, child: child, keys: keys, topK: k, offset: offset}
+}
+
+func (s *sortOp) Schema() *arrow.Schema { return s.child.Schema() }
+
+func (s *sortOp) Next(ctx context.Context) (_ arrow.RecordBatch, err error) {
+	defer recoverErr(&err)
+	if s.done {
+		return nil, io.EOF
+	}
+	if s.sorted == nil {
+		if err := s.build(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	if s.pos >= len(s.order) {
+		s.done = true
+		s.release()
+		return nil, io.EOF
+	}
+	end := min(len(s.order), s.pos+s.env.batchSize())
+	b, err := takeBatch(ctx, s.env.mem(), s.Schema(), s.sorted, s.order[s.pos:end])
+	s.pos = end
+	return b, err
+}
+
+func (s *sortOp) build(ctx context.Context) error {
+	if s.topK == 0 {
+		cols := emptyColumns(s.env, s.Schema())
+		s.sorted = array.NewRecordBatch(s.Schema(), cols, 0)
+		releaseArrays(cols)
+		s.buf = append(s.buf, s.sorted)
+		return nil
+	}
+	// Compact when the buffer is twice what TopN keeps (amortised O(n log k)).
+	threshold := int64(-1)
+	if s.topK > 0 {
+		threshold = max(2*s.topK, int64(s.env.batchSize()))
+	}
+	for {
+		if err := checkCtx(ctx); err != nil {
+			return err
+		}
+		b, err := s.child.Next(ctx)
+		if err != nil {
+			if isEOF(err) {
+				break
+			}
+			return err
+		}
+		s.buf = append(s.buf, b)
+		s.bufRows += b.NumRows()
+		if threshold > 0 && s.bufRows >= threshold {
+			if err := s.compact(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.compact(ctx); err != nil {
+		return err
+	}
+	if s.offset > 0 {
+		s.order = s.order[min(int64(len(s.order)), s.offset):]
+	}
+	return nil
+}
+
+// compact sorts everything buffered into s.sorted/s.order, keeping topK rows
+// when set.
+func (s *sortOp) compact(ctx context.Context) error {
+	all, err := concatBatches(s.env.mem(), s.Schema(), s.buf)
+	if err != nil {
+		return err
+	}
+	releaseBatches(s.buf)
+	s.buf = s.buf[:0]
+	order, err := sortedIndices(s.env, ctx, all, s.keys)
+	if err != nil {
+		all.Release()
+		return err
+	}
+	if s.topK >= 0 && int64(len(order)) > s.topK {
+		order = order[:s.topK]
+		// Keep only the winners so memory stays bounded; they stay in
+		// sorted order, so ties keep arrival order on the next round.
+		kept, err := takeBatch(ctx, s.env.mem(), s.Schema(), all, order)
+		all.Release()
+		if err != nil {
+			return err
+		}
+		all = kept
+		order = order[:0]
+		for i := 0; i < int(kept.NumRows()); i++ {
+			order = append(order, int32(i))
+		}
+	}
+	s.sorted, s.order = all, order
+	s.buf = append(s.buf, all)
+	s.bufRows = all.NumRows()
+	return nil
+}
+
+func emptyColumns(env *Env, schema *arrow.Schema) []arrow.Array {
+	cols := make([]arrow.Array, schema.NumFields())
+	for i := range cols {
+		cols[i] = array.MakeArrayOfNull(env.mem(), schema.Field(i).Type, 0)
+	}
+	return cols
+}
+
+func (s *sortOp) release() {
+	releaseBatches(s.buf)
+	s.buf = nil
+	s.sorted = nil // owned through buf
+	s.order = nil
+}
+
+func (s *sortOp) Close() error {
+	s.done = true
+	s.release()
+	return s.child.Close()
+}
