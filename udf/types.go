@@ -1,0 +1,170 @@
+package udf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/genevasql/genevasql/sqlerr"
+)
+
+// TypeName names an Arrow type the way SQL users write it.
+func TypeName(dt arrow.DataType) string {
+	if dt == nil {
+		return "?"
+	}
+	switch t := dt.(type) {
+	case *arrow.BooleanType:
+		return "boolean"
+	case *arrow.Int8Type:
+		return "tinyint"
+	case *arrow.Int16Type:
+		return "smallint"
+	case *arrow.Int32Type:
+		return "int"
+	case *arrow.Int64Type:
+		return "bigint"
+	case *arrow.Uint8Type:
+		return "tinyint unsigned"
+	case *arrow.Uint16Type:
+		return "smallint unsigned"
+	case *arrow.Uint32Type:
+		return "int unsigned"
+	case *arrow.Uint64Type:
+		return "bigint unsigned"
+	case *arrow.Float16Type, *arrow.Float32Type:
+		return "float"
+	case *arrow.Float64Type:
+		return "double"
+	case *arrow.Decimal128Type:
+		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
+	case *arrow.StringType, *arrow.LargeStringType:
+		return "text"
+	case *arrow.BinaryType, *arrow.LargeBinaryType:
+		return "blob"
+	case *arrow.Date32Type, *arrow.Date64Type:
+		return "date"
+	case *arrow.TimestampType:
+		if t.TimeZone != "" {
+			return "timestamp"
+		}
+		return "datetime"
+	case *arrow.FixedSizeListType:
+		if t.Elem().ID() == arrow.FLOAT32 {
+			return fmt.Sprintf("vector(%d)", t.Len())
+		}
+	case *arrow.ListType:
+		if t.Elem().ID() == arrow.FLOAT32 {
+			return "vector" // a []float32 parameter: any dimension
+		}
+	case *arrow.NullType:
+		return "null"
+	}
+	return dt.String()
+}
+
+// family groups types between which the planner casts implicitly.
+func family(dt arrow.DataType) string {
+	switch dt.ID() {
+	case arrow.BOOL, arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL128, arrow.DECIMAL256:
+		return "number"
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+		return "string"
+	case arrow.BINARY, arrow.LARGE_BINARY, arrow.BINARY_VIEW, arrow.FIXED_SIZE_BINARY:
+		return "binary"
+	case arrow.DATE32, arrow.DATE64, arrow.TIMESTAMP:
+		return "time"
+	case arrow.FIXED_SIZE_LIST, arrow.LIST, arrow.LARGE_LIST:
+		return "list"
+	case arrow.NULL:
+		return "null"
+	}
+	return dt.ID().String()
+}
+
+// fits reports whether an argument of type actual can be passed where
+// declared is expected (the planner casts it): same type, NULL, numbers to
+// numbers, text to anything (MySQL converts strings), anything to text,
+// binary and text both ways, dates and times to each other, and vectors of
+// the same dimension.
+func fits(actual, declared arrow.DataType) bool {
+	if arrow.TypeEqual(actual, declared) {
+		return true
+	}
+	fa, fd := family(actual), family(declared)
+	switch {
+	case fa == "null", fd == "string", fa == "string":
+		return true
+	case fa == "binary" && fd == "binary":
+		return true
+	case fa == fd && fa == "number", fa == fd && fa == "time":
+		return true
+	case fa == "list" && fd == "list":
+		la, okA := actual.(*arrow.FixedSizeListType)
+		ld, okD := declared.(*arrow.FixedSizeListType)
+		if okA && okD {
+			return la.Len() == ld.Len()
+		}
+		return true
+	}
+	return false
+}
+
+// MatchArgs checks that actual argument types can be cast to a function's
+// declared ones, with MySQL's error for a wrong count and a clear message
+// naming both signatures for a wrong type.
+func MatchArgs(name string, declared, actual []arrow.DataType) error {
+	if len(declared) != len(actual) {
+		return paramCountError(name, len(declared), len(actual))
+	}
+	for i := range declared {
+		if actual[i] == nil || !fits(actual[i], declared[i]) {
+			return sqlerr.New(sqlerr.ErrWrongArguments,
+				"Incorrect arguments to %s: argument %d is %s but the function takes %s (signature %s)",
+				name, i+1, TypeName(actual[i]), TypeName(declared[i]), argList(declared))
+		}
+	}
+	return nil
+}
+
+func argList(ts []arrow.DataType) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = TypeName(t)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func paramCountError(name string, want, got int) error {
+	return sqlerr.New(sqlerr.ErrWrongParamCount,
+		"Incorrect parameter count in the call to function '%s': it takes %d argument%s, got %d",
+		name, want, plural(want), got)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func nullArray(m memory.Allocator, dt arrow.DataType, n int) arrow.Array {
+	return array.MakeArrayOfNull(m, dt, n)
+}
+
+func asFuncError(err error, fe **FuncError) bool { return errors.As(err, fe) }
+
+func isCtxErr(err error) bool {
+	var se *sqlerr.Error
+	if errors.As(err, &se) && se.Code == sqlerr.ErrQueryCanceled {
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
