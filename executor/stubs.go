@@ -7,10 +7,6 @@ import (
 	"github.com/genevasql/genevasql/expr"
 )
 
-func NewHashJoin(env *Env, left, right Operator, kind JoinKind, leftKeys, rightKeys []expr.Expr, residual expr.Expr) Operator {
-	stub("NewHashJoin")
-	return nil
-}
 func NewNestedLoopJoin(env *Env, left, right Operator, kind JoinKind, cond expr.Expr) Operator {
 	stub("NewNestedLoopJoin")
 	return nil
