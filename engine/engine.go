@@ -1,17 +1,26 @@
 // Package engine runs statements against a database folder: it parses each
-// statement, dispatches DDL to the catalog, plans and executes queries and DML,
-// and runs refresh and backfill jobs.
+// statement, dispatches DDL to the catalog, plans and executes queries and DML
+// through the planner and executor, and runs refresh and backfill jobs.
 package engine
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/pingcap/tidb/pkg/parser/ast"
 
+	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/executor"
 	"github.com/genevasql/genevasql/functions"
+	"github.com/genevasql/genevasql/jobs"
 	"github.com/genevasql/genevasql/parser"
+	"github.com/genevasql/genevasql/planner"
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
@@ -20,11 +29,13 @@ type Config struct {
 	AllowExternal bool
 	Mem           memory.Allocator
 	Progress      func(Progress)
+	// BatchSize is the number of rows per batch in query execution.
+	BatchSize int
 }
 
 // DefaultConfig is what Open uses without options.
 func DefaultConfig() Config {
-	return Config{AllowExternal: true, Mem: memory.DefaultAllocator}
+	return Config{AllowExternal: true, Mem: memory.DefaultAllocator, BatchSize: 4096}
 }
 
 // Progress is a report from a running job.
@@ -45,7 +56,7 @@ type Result struct {
 	Reader array.RecordReader
 	// RowsAffected counts rows inserted, updated or deleted.
 	RowsAffected int64
-	// Message is a short human note ("Query OK", "refreshed 3 fragments").
+	// Message is a short human note ("refreshed 3 fragments").
 	Message string
 }
 
@@ -54,11 +65,35 @@ type Engine struct {
 	dir string
 	cfg Config
 	fns *functions.Registry
+	cat *catalog.Catalog
+
+	jobs   *jobs.Store
+	errlog *jobs.ErrorLog
 }
 
 // Open opens (creating if needed) the database folder dir.
 func Open(dir string, cfg Config) (*Engine, error) {
-	return &Engine{dir: dir, cfg: cfg, fns: functions.NewRegistry()}, nil
+	if cfg.Mem == nil {
+		cfg.Mem = memory.DefaultAllocator
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 4096
+	}
+	fns := functions.NewBuiltinRegistry().NewChild()
+	cat, err := catalog.Open(dir, cfg.Mem, fns)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jobs.NewStore(cat.SystemPath())
+	if err != nil {
+		return nil, err
+	}
+	el, err := jobs.NewErrorLog(cat.SystemPath())
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{dir: dir, cfg: cfg, fns: fns, cat: cat, jobs: js, errlog: el}
+	return e, nil
 }
 
 // Close releases the engine.
@@ -67,13 +102,174 @@ func (e *Engine) Close() error { return nil }
 // Functions is the database's function registry.
 func (e *Engine) Functions() *functions.Registry { return e.fns }
 
+// Catalog is the database's catalog.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
 // RegisterFunction adds a user function.
 func (e *Engine) RegisterFunction(f *functions.Entry) error {
+	if f == nil || f.Info.Name == "" {
+		return sqlerr.New(sqlerr.ErrWrongArguments, "RegisterFunction: the function has no name")
+	}
 	e.fns.Register(f)
 	return nil
 }
 
-// Run executes one statement.
-func (e *Engine) Run(ctx context.Context, stmt parser.Statement, args ...any) (*Result, error) {
-	return nil, sqlerr.New(sqlerr.ErrNotSupported, "not implemented yet").At(stmt.Line, stmt.Column)
+// Run executes one statement. Errors are positioned in the coordinates of
+// the script the statement came from. A panic anywhere below becomes an
+// error: no panic reaches the caller.
+func (e *Engine) Run(ctx context.Context, stmt parser.Statement, args ...any) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = nil
+			err = parser.Shift(sqlerr.New(sqlerr.ErrUnknownSystem, "internal error: %v\n%s", r, debug.Stack()), stmt)
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return nil, canceled(err)
+	}
+	p, err := parser.Parse(stmt.Text)
+	if err != nil {
+		return nil, parser.Shift(err, stmt)
+	}
+	s := &session{e: e, ctx: ctx, stmt: stmt, params: args}
+	if p.Own != nil {
+		res, err = s.runOwn(p.Own)
+	} else {
+		res, err = s.runAST(p.AST)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, parser.Shift(canceled(ctx.Err()), stmt)
+		}
+		return nil, parser.Shift(err, stmt)
+	}
+	return res, nil
+}
+
+func canceled(err error) error {
+	return &sqlerr.Error{Code: sqlerr.ErrQueryCanceled, Msg: "Query execution was interrupted", Cause: err}
+}
+
+// session is the state of one running statement.
+type session struct {
+	e      *Engine
+	ctx    context.Context
+	stmt   parser.Statement
+	params []any
+	now    time.Time
+}
+
+func (s *session) evalContext(strict bool) *functions.EvalContext {
+	if s.now.IsZero() {
+		s.now = time.Now()
+	}
+	return &functions.EvalContext{Ctx: s.ctx, Mem: s.e.cfg.Mem, Now: s.now, Strict: strict}
+}
+
+func (s *session) env(strict bool) *executor.Env {
+	return &executor.Env{Eval: s.evalContext(strict), BatchSize: s.e.cfg.BatchSize}
+}
+
+func (s *session) runAST(node ast.StmtNode) (*Result, error) {
+	switch n := node.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt, *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
+		return s.query(n)
+	case *ast.ExplainStmt:
+		if show, ok := n.Stmt.(*ast.ShowStmt); ok { // DESCRIBE t
+			return s.show(show)
+		}
+		return s.query(n)
+	case *ast.CreateTableStmt:
+		return s.createTable(n)
+	case *ast.DropTableStmt:
+		return s.dropTable(n)
+	case *ast.CreateViewStmt:
+		return s.createView(n)
+	case *ast.ShowStmt:
+		return s.show(n)
+	case *ast.AlterTableStmt:
+		return s.alterTable(n)
+	case *ast.LoadDataStmt:
+		return s.loadData(n)
+	case *ast.ImportIntoStmt:
+		return s.importInto(n)
+	case *ast.CreateIndexStmt, *ast.DropIndexStmt:
+		// Secondary indexes do not change results; Lance indices are not built
+		// yet, so the statement is accepted and recorded nowhere.
+		return &Result{Message: "index statements are accepted and ignored (no secondary indexes yet)"}, nil
+	case *ast.AnalyzeTableStmt:
+		return &Result{}, nil
+	case *ast.BeginStmt, *ast.CommitStmt, *ast.RollbackStmt:
+		return nil, sqlerr.New(sqlerr.ErrNotSupported, "transactions are not supported: every statement commits on its own")
+	case *ast.UseStmt:
+		return nil, sqlerr.New(sqlerr.ErrNotSupported, "USE is not supported: a GenevaSQL database is one folder (--db DIR)")
+	}
+	return nil, sqlerr.New(sqlerr.ErrNotSupported, "statement not supported: %s", stmtKind(node))
+}
+
+func stmtKind(node ast.StmtNode) string {
+	t := fmt.Sprintf("%T", node)
+	if len(t) > 5 && t[:5] == "*ast." {
+		t = t[5:]
+	}
+	return t
+}
+
+// query plans and runs SELECT, set operations, DML and EXPLAIN.
+func (s *session) query(node ast.StmtNode) (*Result, error) {
+	pl := &planner.Planner{Catalog: s.e.cat}
+	plan, err := pl.Plan(s.ctx, node, s.params)
+	if err != nil {
+		return nil, err
+	}
+	env := s.env(plan.IsDML())
+	op, err := plan.Open(s.ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	if plan.IsDML() {
+		n, err := drainCount(s.ctx, op)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{RowsAffected: n}, nil
+	}
+	return &Result{Reader: executor.NewRecordReader(s.ctx, op)}, nil
+}
+
+// drainCount runs a DML operator and sums its rows_affected column.
+func drainCount(ctx context.Context, op executor.Operator) (int64, error) {
+	defer op.Close()
+	var n int64
+	for {
+		rec, err := op.Next(ctx)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		if rec.NumCols() > 0 {
+			if c, ok := rec.Column(0).(*array.Int64); ok {
+				for i := 0; i < c.Len(); i++ {
+					n += c.Value(i)
+				}
+			}
+		}
+		rec.Release()
+	}
+}
+
+// rowsResult builds a small result (SHOW, DESCRIBE) from Go values.
+func (s *session) rowsResult(schema *arrow.Schema, rows [][]any) (*Result, error) {
+	rec, err := buildRecord(s.e.cfg.Mem, schema, rows)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	rdr, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Reader: rdr}, nil
 }

@@ -1,0 +1,5 @@
+package catalog
+
+import "sync/atomic"
+
+type refCount = atomic.Int64

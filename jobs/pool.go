@@ -1,0 +1,110 @@
+package jobs
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Task is one unit of work: rows [Start, End) of one source fragment. It is
+// plain data so that it could be sent to another machine.
+type Task struct {
+	Fragment uint64 `json:"fragment"`
+	Start    int64  `json:"start"`
+	End      int64  `json:"end"`
+	Key      string `json:"key"` // checkpoint key
+}
+
+// Worker runs tasks; Run is called from one goroutine per worker.
+type Worker interface {
+	Run(ctx context.Context, t Task) error
+	Close() error
+}
+
+// RunPool runs tasks on n workers made by newWorker. It stops at the first
+// error (returning it) or when ctx is cancelled; cancelPoll, if not nil, is
+// polled to learn of cancellation requested by another process. done is
+// called after each successful task (from worker goroutines).
+func RunPool(ctx context.Context, n int, tasks []Task, newWorker func(ctx context.Context, id int) (Worker, error),
+	done func(Task), cancelPoll func() bool) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	if n < 1 {
+		n = 1
+	}
+	if n > len(tasks) {
+		n = len(tasks)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if cancelPoll != nil {
+		go func() {
+			tick := time.NewTicker(200 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					if cancelPoll() {
+						cancel(context.Canceled)
+						return
+					}
+				}
+			}
+		}()
+	}
+	queue := make(chan Task)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	fail := func(err error) {
+		once.Do(func() { firstErr = err; cancel(err) })
+	}
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(id int) {
+			defer wg.Done()
+			w, err := newWorker(ctx, id)
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer func() {
+				if err := w.Close(); err != nil {
+					fail(err)
+				}
+			}()
+			for t := range queue {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				if err := w.Run(ctx, t); err != nil {
+					fail(err)
+					continue
+				}
+				if done != nil {
+					done(t)
+				}
+			}
+		}(i)
+	}
+feed:
+	for _, t := range tasks {
+		select {
+		case queue <- t:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(queue)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package jobs
+
+func processAlive(pid int) bool { return true }

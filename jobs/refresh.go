@@ -1,0 +1,592 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/executor"
+	"github.com/genevasql/genevasql/functions"
+	"github.com/genevasql/genevasql/parser"
+	"github.com/genevasql/genevasql/planner"
+	"github.com/genevasql/genevasql/sqlerr"
+	"github.com/genevasql/genevasql/storage/lance"
+)
+
+// Env is what jobs need from the engine.
+type Env struct {
+	Catalog   *catalog.Catalog
+	Jobs      *Store
+	Errors    *ErrorLog
+	Mem       memory.Allocator
+	Progress  func(jobID string, done, total int64, elapsed time.Duration, finished bool)
+	NewEval   func(ctx context.Context) *functions.EvalContext
+	BatchSize int
+}
+
+// Options are the WITH settings of REFRESH and BACKFILL.
+type Options struct {
+	Full        bool
+	Workers     int
+	BatchSize   int
+	CommitEvery int // fragments per commit
+}
+
+// Outcome is what a job did.
+type Outcome struct {
+	JobID        string
+	RowsComputed int64
+	RowsDeleted  int64
+	TasksReused  int64
+	Commits      int64
+	Message      string
+}
+
+// changes is what an incremental refresh must do.
+type changes struct {
+	compute   []lance.Fragment // fragments to compute in full
+	dropAll   map[uint64]bool  // source fragments whose view rows all go
+	reconcile map[uint64]bool  // fragments with new deletions
+	srcFrags  map[uint64]lance.Fragment
+}
+
+func (c *changes) empty() bool {
+	return len(c.compute) == 0 && len(c.dropAll) == 0 && len(c.reconcile) == 0
+}
+
+// diff compares the source's fragments with the watermark.
+func diff(wm *Watermark, frags []lance.Fragment, full bool) *changes {
+	c := &changes{dropAll: map[uint64]bool{}, reconcile: map[uint64]bool{}, srcFrags: map[uint64]lance.Fragment{}}
+	cur := map[uint64]bool{}
+	for _, f := range frags {
+		cur[f.ID] = true
+		c.srcFrags[f.ID] = f
+		st := fragState(f)
+		old, seen := wm.Fragments[f.ID]
+		switch {
+		case full && seen:
+			c.dropAll[f.ID] = true
+			c.compute = append(c.compute, f)
+		case !seen:
+			c.compute = append(c.compute, f)
+		case old.Files != st.Files || old.PhysicalRows != st.PhysicalRows:
+			// The fragment's data changed (a column rewritten): recompute it.
+			c.dropAll[f.ID] = true
+			c.compute = append(c.compute, f)
+		case old.Deletion != st.Deletion:
+			c.reconcile[f.ID] = true
+		}
+	}
+	for id := range wm.Fragments {
+		if !cur[id] {
+			c.dropAll[id] = true
+		}
+	}
+	sort.Slice(c.compute, func(i, j int) bool { return c.compute[i].ID < c.compute[j].ID })
+	return c
+}
+
+// tasksFor cuts fragments into batch-sized row ranges.
+func tasksFor(frags []lance.Fragment, batch int64, keyBase string) []Task {
+	var out []Task
+	for _, f := range frags {
+		st := fragState(f)
+		for s := int64(0); s < f.PhysicalRows; s += batch {
+			e := min(s+batch, f.PhysicalRows)
+			out = append(out, Task{Fragment: f.ID, Start: s, End: e, Key: Key(keyBase, f.ID, st.Files, s, e)})
+		}
+	}
+	return out
+}
+
+// viewQuery parses a view's SELECT; for incremental views it adds the
+// source row address as the last column.
+func viewQuery(def *ViewDef) (ast.StmtNode, error) {
+	node, err := parser.ParseTiDB(def.Query)
+	if err != nil {
+		return nil, err
+	}
+	if def.Incremental {
+		sel := node.(*ast.SelectStmt)
+		sel.Fields.Fields = append(sel.Fields.Fields, &ast.SelectField{
+			Expr:   &ast.ColumnNameExpr{Name: &ast.ColumnName{Name: ast.NewCIStr(catalog.RowAddrColumn)}},
+			AsName: ast.NewCIStr(SourceRowAddr),
+		})
+	}
+	return node, nil
+}
+
+// PlanView binds a view's query (with the source row address for
+// incremental views) and returns its output schema.
+func PlanView(ctx context.Context, cat catalog.Resolver, def *ViewDef) (*arrow.Schema, error) {
+	node, err := viewQuery(def)
+	if err != nil {
+		return nil, err
+	}
+	pl := &planner.Planner{Catalog: cat}
+	plan, err := pl.Plan(ctx, node, nil)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Schema(), nil
+}
+
+func openView(ctx context.Context, env *Env, name string) (*catalog.LanceTable, *ViewDef, *Watermark, error) {
+	t, err := env.Catalog.OpenTable(ctx, name, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	def, wm, err := LoadDef(t.Dataset().SchemaMetadata())
+	if err != nil {
+		return nil, nil, nil, sqlerr.New(sqlerr.ErrWrongObject, "'%s' is not a materialized view", name)
+	}
+	return t, def, wm, nil
+}
+
+// Refresh brings a materialized view up to date with its source(s).
+func Refresh(ctx context.Context, env *Env, name string, opts Options) (*Outcome, error) {
+	mv, def, wm, err := openView(ctx, env, name)
+	if err != nil {
+		return nil, err
+	}
+	if !def.Incremental {
+		return fullRefresh(ctx, env, mv, def, wm, opts)
+	}
+	src, err := env.Catalog.OpenTable(ctx, def.Source, nil)
+	if err != nil {
+		return nil, err
+	}
+	ch := diff(wm, src.Dataset().Fragments(), opts.Full)
+	if ch.empty() {
+		return &Outcome{Message: fmt.Sprintf("materialized view '%s' is up to date (source version %d)", name, src.Dataset().Version())}, nil
+	}
+	opts = withDefaults(opts, env)
+	tr, err := env.Jobs.Start("refresh", name, opts.Workers, progressFn(env))
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	env.Jobs.Register(tr.ID(), cancel)
+	defer func() { env.Jobs.Unregister(tr.ID()); cancel() }()
+	out, err := refreshIncremental(runCtx, env, tr, mv, src, def, wm, ch, opts)
+	rec := tr.Finish(err)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, &sqlerr.Error{Code: sqlerr.ErrQueryCanceled, Msg: fmt.Sprintf("refresh of '%s' cancelled (job %s); committed work is kept and checkpoints are reused by the next run", name, tr.ID()), Cause: err}
+		}
+		return nil, sqlerr.Wrap(fmt.Errorf("refresh of '%s' failed (job %s): %w", name, tr.ID(), err))
+	}
+	out.JobID = rec.ID
+	out.TasksReused = rec.Counters.TasksReused
+	out.Commits = rec.Counters.Commits
+	return out, nil
+}
+
+func withDefaults(o Options, env *Env) Options {
+	if o.Workers <= 0 {
+		o.Workers = defaultWorkers()
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1024
+	}
+	if o.CommitEvery <= 0 {
+		o.CommitEvery = 16
+	}
+	return o
+}
+
+func progressFn(env *Env) func(done, total int64, elapsed time.Duration, finished bool) {
+	if env.Progress == nil {
+		return nil
+	}
+	return func(done, total int64, elapsed time.Duration, finished bool) {
+		env.Progress("", done, total, elapsed, finished)
+	}
+}
+
+func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *catalog.LanceTable, def *ViewDef,
+	wm *Watermark, ch *changes, opts Options) (*Outcome, error) {
+	out := &Outcome{}
+	mvSchema := mv.Dataset().Schema()
+	keyBase := Key(def.Query, functionVersions(env.Catalog.Functions(), def.Query))
+	tasks := tasksFor(ch.compute, int64(opts.BatchSize), keyBase)
+	var total int64
+	for _, f := range ch.compute {
+		total += f.PhysicalRows - f.DeletedRows
+	}
+	tr.RowsTotal.Store(total)
+	tr.TasksTotal.Store(int64(len(tasks)))
+	tr.SetNote(fmt.Sprintf("%d fragments to compute, %d to drop, %d with new deletions", len(ch.compute), len(ch.dropAll), len(ch.reconcile)))
+	tr.Tick(true)
+
+	cps, err := NewCheckpoints(env.Catalog.SystemPath("checkpoints", "mv-"+strings.ToLower(def.Name)), env.Mem)
+	if err != nil {
+		return nil, err
+	}
+	deletes, err := viewRowsToDelete(ctx, mv, src, ch)
+	if err != nil {
+		return nil, err
+	}
+	// Fragments are committed in groups of CommitEvery; the first commit
+	// also applies deletions.
+	byFrag := map[uint64][]Task{}
+	for _, t := range tasks {
+		byFrag[t.Fragment] = append(byFrag[t.Fragment], t)
+	}
+	newWM := &Watermark{SourceVersions: wm.SourceVersions, Fragments: map[uint64]FragState{}}
+	for id, st := range wm.Fragments {
+		if !ch.dropAll[id] {
+			newWM.Fragments[id] = st
+		}
+	}
+	for id := range ch.reconcile {
+		newWM.Fragments[id] = fragState(ch.srcFrags[id])
+	}
+	ds := mv.Dataset()
+	baseVersion := ds.Version()
+	groups := groupFragments(ch.compute, opts.CommitEvery)
+	if len(groups) == 0 {
+		groups = [][]lance.Fragment{nil}
+	}
+	for gi, g := range groups {
+		var gtasks []Task
+		for _, f := range g {
+			gtasks = append(gtasks, byFrag[f.ID]...)
+		}
+		var todo []Task
+		for _, t := range gtasks {
+			if cps.Has(t.Key) {
+				tr.TasksReused.Add(1)
+				tr.TasksDone.Add(1)
+				tr.RowsRead.Add(t.End - t.Start)
+				continue
+			}
+			todo = append(todo, t)
+		}
+		err := RunPool(ctx, opts.Workers, todo, func(ctx context.Context, id int) (Worker, error) {
+			return newViewWorker(ctx, env, tr, src, def, mvSchema, cps)
+		}, func(Task) { tr.TasksDone.Add(1); tr.Tick(false) }, func() bool { return env.Jobs.cancelRequested(tr.ID()) })
+		if err != nil {
+			return nil, err
+		}
+		last := gi == len(groups)-1
+		for _, f := range g {
+			newWM.Fragments[f.ID] = fragState(f)
+		}
+		newWM.Complete = last
+		if last {
+			newWM.SourceVersions = map[string]uint64{strings.ToLower(def.Source): src.Dataset().Version()}
+			newWM.LastRefresh = time.Now().UTC()
+			newWM.LastJob = tr.ID()
+		}
+		rdr, err := checkpointReader(cps, mvSchema, gtasks)
+		if err != nil {
+			return nil, err
+		}
+		var del []uint64
+		if gi == 0 {
+			del = deletes
+		}
+		change := lance.Change{Delete: del, SetMetadata: Meta(def, newWM), BaseVersion: baseVersion}
+		if rdr != nil {
+			change.Append = rdr
+		}
+		nds, err := ds.Apply(ctx, change)
+		var rows int64
+		if rdr != nil {
+			rows = rdr.rows
+			rdr.Release()
+		}
+		if err != nil {
+			if errors.Is(err, lance.ErrConflict) {
+				return nil, sqlerr.New(sqlerr.ErrConflict, "materialized view '%s' was refreshed by another job at the same time; this refresh committed nothing more (run it again to finish)", def.Name)
+			}
+			return nil, err
+		}
+		ds = nds
+		baseVersion = ds.Version()
+		tr.Commits.Add(1)
+		tr.RowsCommitted.Add(rows)
+		tr.RowsDeleted.Add(int64(len(del)))
+		out.RowsComputed += rows
+		out.RowsDeleted += int64(len(del))
+		tr.Tick(true)
+	}
+	_ = cps.Clear()
+	out.Message = fmt.Sprintf("materialized view '%s' refreshed: %d rows added, %d rows deleted", def.Name, out.RowsComputed, out.RowsDeleted)
+	return out, nil
+}
+
+func groupFragments(frags []lance.Fragment, k int) [][]lance.Fragment {
+	var out [][]lance.Fragment
+	for i := 0; i < len(frags); i += k {
+		out = append(out, frags[i:min(i+k, len(frags))])
+	}
+	return out
+}
+
+// viewRowsToDelete finds the view rows whose source rows are gone.
+func viewRowsToDelete(ctx context.Context, mv, src *catalog.LanceTable, ch *changes) ([]uint64, error) {
+	if len(ch.dropAll) == 0 && len(ch.reconcile) == 0 {
+		return nil, nil
+	}
+	live := map[uint64]map[uint32]bool{}
+	for id := range ch.reconcile {
+		set := map[uint32]bool{}
+		err := scanAddrs(ctx, src.Dataset(), lance.ScanOptions{Columns: []string{}, WithRowAddr: true, Fragments: []uint64{id}}, -1, func(_ uint64, addr uint64) {
+			set[uint32(addr)] = true
+		})
+		if err != nil {
+			return nil, err
+		}
+		live[id] = set
+	}
+	var del []uint64
+	err := scanAddrs(ctx, mv.Dataset(), lance.ScanOptions{Columns: []string{SourceRowAddr}, WithRowAddr: true}, 0, func(srcAddr, mvAddr uint64) {
+		f := srcAddr >> 32
+		if ch.dropAll[f] {
+			del = append(del, mvAddr)
+		} else if set, ok := live[f]; ok && !set[uint32(srcAddr)] {
+			del = append(del, mvAddr)
+		}
+	})
+	return del, err
+}
+
+// scanAddrs scans and calls fn(value of column col as uint64, _rowaddr) for
+// every row; col < 0 passes 0 as the value.
+func scanAddrs(ctx context.Context, ds *lance.Dataset, opts lance.ScanOptions, col int, fn func(v, addr uint64)) error {
+	sc, err := ds.Scan(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	for {
+		rec, err := sc.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		addrs := rec.Column(int(rec.NumCols()) - 1).(*array.Uint64)
+		var vals *array.Uint64
+		if col >= 0 {
+			vals, _ = rec.Column(col).(*array.Uint64)
+		}
+		for i := 0; i < addrs.Len(); i++ {
+			var v uint64
+			if vals != nil {
+				v = vals.Value(i)
+			}
+			fn(v, addrs.Value(i))
+		}
+		rec.Release()
+	}
+}
+
+// checkpointReader streams the checkpoints of tasks as one record reader.
+// Its rows field counts the rows streamed.
+func checkpointReader(cps *Checkpoints, schema *arrow.Schema, tasks []Task) (*cpReader, error) {
+	if len(tasks) == 0 {
+		return nil, nil
+	}
+	for _, t := range tasks {
+		if !cps.Has(t.Key) {
+			return nil, fmt.Errorf("checkpoint of fragment %d rows %d-%d is missing", t.Fragment, t.Start, t.End)
+		}
+	}
+	return &cpReader{cps: cps, schema: schema, tasks: tasks, refs: 1}, nil
+}
+
+type cpReader struct {
+	cps     *Checkpoints
+	schema  *arrow.Schema
+	tasks   []Task
+	pending []arrow.RecordBatch
+	cur     arrow.RecordBatch
+	err     error
+	refs    int64
+	rows    int64
+	mu      sync.Mutex
+}
+
+func (r *cpReader) Retain()               { r.mu.Lock(); r.refs++; r.mu.Unlock() }
+func (r *cpReader) Schema() *arrow.Schema { return r.schema }
+func (r *cpReader) Err() error            { return r.err }
+func (r *cpReader) RecordBatch() arrow.RecordBatch {
+	return r.cur
+}
+func (r *cpReader) Record() arrow.RecordBatch { return r.cur }
+func (r *cpReader) Release() {
+	r.mu.Lock()
+	r.refs--
+	n := r.refs
+	r.mu.Unlock()
+	if n == 0 {
+		if r.cur != nil {
+			r.cur.Release()
+			r.cur = nil
+		}
+		for _, p := range r.pending {
+			p.Release()
+		}
+		r.pending = nil
+	}
+}
+func (r *cpReader) Next() bool {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	for len(r.pending) == 0 {
+		if len(r.tasks) == 0 || r.err != nil {
+			return false
+		}
+		t := r.tasks[0]
+		r.tasks = r.tasks[1:]
+		recs, err := r.cps.Load(t.Key)
+		if err != nil {
+			r.err = err
+			return false
+		}
+		r.pending = recs
+	}
+	rec := r.pending[0]
+	r.pending = r.pending[1:]
+	// Checkpoints were written with the view's schema; rebind to be exact.
+	r.cur = array.NewRecordBatch(r.schema, rec.Columns(), rec.NumRows())
+	rec.Release()
+	r.rows += r.cur.NumRows()
+	return true
+}
+
+// functionVersions lists the user functions a query names with their
+// versions, so that checkpoints of an older version are not reused.
+func functionVersions(reg *functions.Registry, query string) string {
+	var parts []string
+	lower := strings.ToLower(query)
+	for _, f := range reg.List() {
+		if f.Builtin {
+			continue
+		}
+		if strings.Contains(lower, strings.ToLower(f.Name)+"(") {
+			parts = append(parts, f.Name+"@"+f.Version)
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// viewWorker computes tasks of one incremental view with its own plan, so
+// that stateful functions keep one instance per worker.
+type viewWorker struct {
+	env    *Env
+	tr     *Tracker
+	cps    *Checkpoints
+	schema *arrow.Schema
+	plan   *planner.Plan
+	table  *rangeTable
+	eval   *functions.EvalContext
+}
+
+func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.LanceTable, def *ViewDef, schema *arrow.Schema, cps *Checkpoints) (Worker, error) {
+	node, err := viewQuery(def)
+	if err != nil {
+		return nil, err
+	}
+	rt := &rangeTable{LanceTable: src}
+	res := &sourceResolver{Resolver: env.Catalog, name: def.Source, table: rt}
+	pl := &planner.Planner{Catalog: res}
+	plan, err := pl.Plan(ctx, node, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &viewWorker{env: env, tr: tr, cps: cps, schema: schema, plan: plan, table: rt, eval: env.NewEval(ctx)}, nil
+}
+
+func (w *viewWorker) Run(ctx context.Context, t Task) error {
+	w.table.task = t
+	op, err := w.plan.Open(ctx, &executor.Env{Eval: w.eval, BatchSize: int(t.End - t.Start)})
+	if err != nil {
+		return err
+	}
+	var out []arrow.RecordBatch
+	defer func() {
+		for _, b := range out {
+			b.Release()
+		}
+	}()
+	err = func() error {
+		defer op.Close()
+		for {
+			rec, err := op.Next(ctx)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, array.NewRecordBatch(w.schema, rec.Columns(), rec.NumRows()))
+			rec.Release()
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	if err := w.cps.Save(t.Key, w.schema, out); err != nil {
+		return err
+	}
+	w.tr.RowsRead.Add(t.End - t.Start)
+	return nil
+}
+
+func (w *viewWorker) Close() error { return nil }
+
+// rangeTable is the source table restricted to the current task's rows.
+type rangeTable struct {
+	*catalog.LanceTable
+	task Task
+}
+
+func (r *rangeTable) Scan(ctx context.Context, req catalog.ScanRequest) (catalog.RecordStream, error) {
+	opts := lance.ScanOptions{WithRowAddr: req.WithRowAddr, Fragments: []uint64{r.task.Fragment},
+		Ranges: map[uint64][2]int64{r.task.Fragment: {r.task.Start, r.task.End}}, BatchSize: req.BatchSize}
+	fields := r.Schema().Fields()
+	opts.Columns = []string{}
+	if req.Columns == nil {
+		for _, f := range fields {
+			opts.Columns = append(opts.Columns, f.Name)
+		}
+	} else {
+		for _, c := range req.Columns {
+			opts.Columns = append(opts.Columns, fields[c].Name)
+		}
+	}
+	return r.Dataset().Scan(ctx, opts)
+}
+
+// sourceResolver resolves the view's source to the range-restricted table.
+type sourceResolver struct {
+	catalog.Resolver
+	name  string
+	table catalog.Table
+}
+
+func (s *sourceResolver) LookupTable(ctx context.Context, name string, asOf *catalog.AsOf) (catalog.Table, error) {
+	if strings.EqualFold(name, s.name) && asOf == nil {
+		return s.table, nil
+	}
+	return s.Resolver.LookupTable(ctx, name, asOf)
+}
