@@ -93,6 +93,8 @@ type hashJoinOp struct {
 	unmatchPos int // RIGHT/FULL: next build row to consider after probing
 	probeDone  bool
 	done       bool
+	// nestedLoop: no keys; for NOT IN a NULL condition counts as a match.
+	nestedLoop bool
 }
 
 // NewHashJoin joins left and right on leftKeys = rightKeys (SQL equality:
@@ -366,8 +368,9 @@ func (j *hashJoinOp) emitPairs(ctx context.Context) error {
 		return fmt.Errorf("executor: join condition %s is %s, not boolean", j.residual, m.DataType())
 	}
 	kept := 0
+	nullMatches := j.nestedLoop && j.kind == NullAwareAntiJoin
 	for i := range j.li {
-		if mask.IsValid(i) && mask.Value(i) {
+		if (mask.IsValid(i) && mask.Value(i)) || (nullMatches && mask.IsNull(i)) {
 			kept++
 			j.pmatched[j.li[i]] = true
 			if j.build.matched != nil {
@@ -419,6 +422,15 @@ func (j *hashJoinOp) finishProbe(ctx context.Context) error {
 			}
 		}
 	case NullAwareAntiJoin:
+		if j.nestedLoop {
+			// cond TRUE or NULL for some right row dropped the row.
+			for i := 0; i < n; i++ {
+				if !j.pmatched[i] {
+					sel = append(sel, int32(i))
+				}
+			}
+			break
+		}
 		// x NOT IN (build): empty build keeps every row; a NULL in the build
 		// keys makes every comparison unknown; a NULL probe key is unknown.
 		empty := j.build.rec.NumRows() == 0

@@ -113,3 +113,40 @@ func TestHashJoinStringAndMultiKeys(t *testing.T) {
 		t.Fatalf("want key type error, got %v", err)
 	}
 }
+
+func TestNestedLoopJoin(t *testing.T) {
+	const spec = "k:int64,v:utf8"
+	// cond: left.k < right.k (columns 0 and 2).
+	lt := cmpOp{l: 0, r: 2, op: "<"}
+	tests := []struct {
+		kind  JoinKind
+		cond  expr.Expr
+		right []string
+		want  []string
+	}{
+		{CrossJoin, nil, []string{`[{"k":7,"v":"r"}]`, `[{"k":null,"v":"s"}]`},
+			[]string{"1|l1|7|r", "2|l2|7|r", "NULL|l3|7|r", "2|l4|7|r", "4|l5|7|r", "1|l1|NULL|s", "2|l2|NULL|s", "NULL|l3|NULL|s", "2|l4|NULL|s", "4|l5|NULL|s"}},
+		{InnerJoin, lt, joinRight, []string{"1|l1|2|r1", "1|l1|3|r3", "1|l1|2|r4", "2|l2|3|r3", "2|l4|3|r3"}},
+		{LeftJoin, lt, joinRight, []string{"1|l1|2|r1", "1|l1|3|r3", "1|l1|2|r4", "2|l2|3|r3", "2|l4|3|r3", "NULL|l3|NULL|NULL", "4|l5|NULL|NULL"}},
+		{RightJoin, lt, joinRight, []string{"1|l1|2|r1", "1|l1|3|r3", "1|l1|2|r4", "2|l2|3|r3", "2|l4|3|r3", "NULL|NULL|NULL|r2", "NULL|NULL|1|r5"}},
+		{SemiJoin, lt, joinRight, []string{"1|l1", "2|l2", "2|l4"}},
+		{AntiJoin, lt, joinRight, []string{"NULL|l3", "4|l5"}},
+		// NOT IN via a condition: a NULL comparison drops the row.
+		{NullAwareAntiJoin, cmpOp{l: 0, r: 2, op: "="}, []string{`[{"k":2,"v":"r"}]`}, []string{"1|l1", "4|l5"}},
+		{NullAwareAntiJoin, cmpOp{l: 0, r: 2, op: "="}, []string{`[{"k":2,"v":"r"},{"k":null,"v":"s"}]`}, nil},
+		{NullAwareAntiJoin, cmpOp{l: 0, r: 2, op: "="}, []string{`[]`}, []string{"1|l1", "2|l2", "NULL|l3", "2|l4", "4|l5"}},
+	}
+	for i, tt := range tests {
+		for _, bs := range []int{1, 2, 4096} {
+			t.Run(fmt.Sprintf("%d-%s/bs=%d", i, tt.kind, bs), func(t *testing.T) {
+				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				defer mem.AssertSize(t, 0)
+				mk := func() Operator {
+					return NewNestedLoopJoin(testEnv(mem, bs), values(t, mem, spec, joinLeft...), values(t, mem, spec, tt.right...), tt.kind, tt.cond)
+				}
+				eqSorted(t, run(t, mk()), tt.want)
+				partial(t, mk())
+			})
+		}
+	}
+}

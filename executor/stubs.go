@@ -4,13 +4,8 @@ package executor
 
 import (
 	"github.com/genevasql/genevasql/catalog"
-	"github.com/genevasql/genevasql/expr"
 )
 
-func NewNestedLoopJoin(env *Env, left, right Operator, kind JoinKind, cond expr.Expr) Operator {
-	stub("NewNestedLoopJoin")
-	return nil
-}
 func NewSetOp(env *Env, kind SetOpKind, all bool, left, right Operator) Operator {
 	stub("NewSetOp")
 	return nil
