@@ -56,6 +56,9 @@ func newOutCol(mem memory.Allocator, dt arrow.DataType, n int) (*outCol, error) 
 		o.shape, o.large = shapeVar, true
 		o.offsets = allocBuf(mem, (n+1)*8)
 		o.data = memory.NewResizableBuffer(mem)
+	case *arrow.DictionaryType:
+		o.release()
+		return nil, fmt.Errorf("type %s is not supported", dt)
 	case *arrow.FixedSizeListType:
 		o.shape = shapeFSL
 		o.dim = int(t.Len())
