@@ -115,7 +115,7 @@ func (del *deletion) sortedUpdated() []*fragment {
 
 type deleteOp struct{ del *deletion }
 
-func (o *deleteOp) opCode() int              { return opDelete }
+func (o *deleteOp) opCode() int             { return opDelete }
 func (o *deleteOp) apply(m *manifest) error { return o.del.applyTo(m, "Delete") }
 func (o *deleteOp) body() []byte {
 	b := encodeFragments(nil, 1, o.del.sortedUpdated())

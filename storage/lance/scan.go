@@ -335,7 +335,9 @@ func (s *Scanner) readBatch(ctx context.Context, fs *fragScan, start, end int64)
 	if s.rowAddr {
 		cols[len(s.ids)] = rowAddrs(s.d, fs.f.ID, runs, start, end, kept)
 	}
-	return array.NewRecordBatch(s.schema, cols, kept), nil
+	rec := array.NewRecordBatch(s.schema, cols, kept)
+	release() // the record holds its own references
+	return rec, nil
 }
 
 // filterRuns keeps the given runs of a column (offsets relative to base).
