@@ -521,4 +521,3 @@ func (r *Reader) readColumnRows(ctx context.Context, id int32, rows []uint32) (a
 	}
 	return out.finish(), nil
 }
-
