@@ -6,10 +6,6 @@ import (
 	"github.com/genevasql/genevasql/catalog"
 )
 
-func NewSetOp(env *Env, kind SetOpKind, all bool, left, right Operator) Operator {
-	stub("NewSetOp")
-	return nil
-}
 func NewInsert(env *Env, t catalog.MutableTable, child Operator) Operator {
 	stub("NewInsert")
 	return nil
