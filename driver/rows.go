@@ -53,7 +53,8 @@ func (r *rows) Close() error {
 	return nil
 }
 
-func (r *rows) Next(dest []driver.Value) error {
+func (r *rows) Next(dest []driver.Value) (err error) {
+	defer recoverInto(&err)
 	for r.rec == nil || r.row >= r.nrows {
 		if r.rdr == nil || !r.rdr.Next() {
 			if r.rdr != nil {

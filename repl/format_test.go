@@ -315,3 +315,44 @@ func TestTableStreamsPastBuffer(t *testing.T) {
 		t.Errorf("unexpected table:\n%s", out.String())
 	}
 }
+
+// TestTableMultiLineCells checks that a value with line breaks (an EXPLAIN
+// plan) spans several lines inside its cell and tabs become spaces.
+func TestTableMultiLineCells(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "plan", Type: arrow.BinaryTypes.String},
+	}, nil)
+	ib := array.NewInt64Builder(mem)
+	ib.AppendValues([]int64{1, 22}, nil)
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues([]string{"Project\n  Filter\r\n    Scan t", "a\tb"}, nil)
+	ids, plans := ib.NewArray(), sb.NewArray()
+	ib.Release()
+	sb.Release()
+	rec := array.NewRecordBatch(schema, []arrow.Array{ids, plans}, 2)
+	ids.Release()
+	plans.Release()
+	rdr := readerOf(t, rec)
+	rec.Release()
+	var out bytes.Buffer
+	if err := (&Printer{Out: &out, Format: FormatTable}).Print(&genevasql.Result{Reader: rdr}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `+----+------------+
+| id | plan       |
++----+------------+
+|  1 | Project    |
+|    |   Filter   |
+|    |     Scan t |
+| 22 | a    b     |
++----+------------+
+2 rows in set
+
+`
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -117,7 +117,7 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 	widths := make([]int, ncol)
 	right := make([]bool, ncol)
 	for c, f := range schema.Fields() {
-		widths[c] = utf8.RuneCountInString(f.Name)
+		widths[c] = cellWidth(f.Name)
 		right[c] = isNumeric(f.Type)
 	}
 	var (
@@ -135,23 +135,40 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 		w.WriteByte('\n')
 	}
 	row := func(cells []string, isNull []bool, header bool) {
-		w.WriteByte('|')
-		for c, s := range cells {
-			pad := widths[c] - utf8.RuneCountInString(s)
-			if pad < 0 {
-				pad = 0
+		// A cell with line breaks (an EXPLAIN plan) spans several lines.
+		height := 1
+		for _, s := range cells {
+			if n := strings.Count(s, "\n") + 1; n > height {
+				height = n
 			}
-			w.WriteByte(' ')
-			if right[c] && !header && !isNull[c] {
-				w.WriteString(strings.Repeat(" ", pad))
-				w.WriteString(s)
-			} else {
-				w.WriteString(s)
-				w.WriteString(strings.Repeat(" ", pad))
-			}
-			w.WriteString(" |")
 		}
-		w.WriteByte('\n')
+		rest := cells
+		if height > 1 {
+			rest = append([]string(nil), cells...)
+		}
+		for ln := 0; ln < height; ln++ {
+			w.WriteByte('|')
+			for c := range rest {
+				s := rest[c]
+				if height > 1 {
+					s, rest[c], _ = strings.Cut(rest[c], "\n")
+				}
+				pad := widths[c] - utf8.RuneCountInString(s)
+				if pad < 0 {
+					pad = 0
+				}
+				w.WriteByte(' ')
+				if right[c] && !header && !isNull[c] {
+					w.WriteString(strings.Repeat(" ", pad))
+					w.WriteString(s)
+				} else {
+					w.WriteString(s)
+					w.WriteString(strings.Repeat(" ", pad))
+				}
+				w.WriteString(" |")
+			}
+			w.WriteByte('\n')
+		}
 	}
 	start := func() {
 		started = true
@@ -186,7 +203,7 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 				continue
 			}
 			for c, s := range cells {
-				if l := utf8.RuneCountInString(s); l > widths[c] {
+				if l := cellWidth(s); l > widths[c] {
 					widths[c] = l
 				}
 			}
@@ -219,13 +236,31 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 	return n, nil
 }
 
-// sanitizeCell keeps one row on one line: control characters that would
-// break the table become visible escapes.
+// sanitizeCell keeps the table's grid intact: tabs become spaces, and
+// carriage returns and NULs become visible escapes. Line feeds stay; the
+// row then spans several lines.
 func sanitizeCell(s string) string {
-	if !strings.ContainsAny(s, "\n\r\t\x00") {
+	if !strings.ContainsAny(s, "\r\t\x00") {
 		return s
 	}
-	return strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`, "\x00", `\0`).Replace(s)
+	return cellReplacer.Replace(s)
+}
+
+var cellReplacer = strings.NewReplacer("\r\n", "\n", "\r", `\r`, "\t", "    ", "\x00", `\0`)
+
+// cellWidth is the width of a cell's widest line.
+func cellWidth(s string) int {
+	w := 0
+	for {
+		line, rest, more := strings.Cut(s, "\n")
+		if n := utf8.RuneCountInString(line); n > w {
+			w = n
+		}
+		if !more {
+			return w
+		}
+		s = rest
+	}
 }
 
 func csvCell(s string) string {

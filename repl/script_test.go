@@ -33,6 +33,12 @@ func (f *fakeDB) Run(ctx context.Context, st genevasql.Statement, args ...any) (
 		panic("kernel bug")
 	case st.Text == "NOPOS":
 		return nil, errors.New("disk on fire")
+	case st.Text == "SHOW TABLES":
+		return f.strings("Tables", "orders", "users"), nil
+	case st.Text == "DESCRIBE `orders`":
+		return f.strings("Field", "order_id", "amount"), nil
+	case strings.HasPrefix(st.Text, "DESCRIBE"):
+		return nil, sqlerr.New(sqlerr.ErrNoSuchTable, "no such table")
 	case strings.HasPrefix(st.Text, "SELECT "):
 		n, err := strconv.ParseInt(strings.TrimPrefix(st.Text, "SELECT "), 10, 64)
 		if err != nil {
@@ -50,6 +56,20 @@ func (f *fakeDB) Run(ctx context.Context, st genevasql.Statement, args ...any) (
 		return &genevasql.Result{Reader: rdr}, nil
 	}
 	return &genevasql.Result{RowsAffected: 1}, nil
+}
+
+// strings returns a one-column result of texts.
+func (f *fakeDB) strings(name string, vals ...string) *genevasql.Result {
+	b := array.NewStringBuilder(f.mem)
+	b.AppendValues(vals, nil)
+	col := b.NewArray()
+	b.Release()
+	schema := arrow.NewSchema([]arrow.Field{{Name: name, Type: arrow.BinaryTypes.String}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{col}, int64(len(vals)))
+	col.Release()
+	rdr, _ := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+	rec.Release()
+	return &genevasql.Result{Reader: rdr}
 }
 
 func TestRunScript(t *testing.T) {
@@ -233,5 +253,36 @@ func TestCandidates(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(c.want, ",") {
 			t.Errorf("candidates(%q) = %q, want %q", c.prefix, got, c.want)
 		}
+	}
+}
+
+// TestCompleterLoadsNames checks that completion reads table and column
+// names through SHOW TABLES and DESCRIBE, tolerates a failing DESCRIBE, and
+// reloads only after invalidate.
+func TestCompleterLoadsNames(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	db := &fakeDB{mem: mem}
+	c := newCompleter(db)
+	got, n := c.Do([]rune("SELECT ord FROM x"), 10)
+	if n != 3 || len(got) != 3 || string(got[0]) != "er_id" || string(got[1]) != "ers" || string(got[2]) != "er" {
+		t.Errorf("Do = %q, %d; want [er_id ers er], 3", got, n)
+	}
+	got, _ = c.Do([]rune("SELECT am"), 9)
+	if len(got) != 1 || string(got[0]) != "ount" {
+		t.Errorf("column completion = %q", got)
+	}
+	ran := len(db.ran)
+	c.Do([]rune("us"), 2)
+	if len(db.ran) != ran {
+		t.Errorf("names reloaded without invalidate: %q", db.ran[ran:])
+	}
+	c.invalidate()
+	c.Do([]rune("us"), 2)
+	if len(db.ran) != ran+3 {
+		t.Errorf("after invalidate ran %q, want SHOW TABLES and two DESCRIBEs", db.ran[ran:])
+	}
+	if got, n := c.Do([]rune("x "), 2); got != nil || n != 0 {
+		t.Errorf("completion after a space = %q, %d", got, n)
 	}
 }
