@@ -51,6 +51,7 @@ type Dataset struct {
 	maxRowsPerFile int
 	format         format.Version
 	delCache       *sync.Map // deletion file path -> *roaring.Bitmap
+	arrowDeletions bool      // tests: write .arrow instead of .bin deletion files
 }
 
 // Fragment describes one fragment of a version.

@@ -67,7 +67,11 @@ func (d *Dataset) planDeletion(ctx context.Context, rowAddrs []uint64) (*deletio
 			del.removed = append(del.removed, id)
 			continue
 		}
-		df, err := d.writeDeletionFile(ctx, id, bm)
+		write := d.writeDeletionFile
+		if d.arrowDeletions {
+			write = d.writeArrowDeletionFile
+		}
+		df, err := write(ctx, id, bm)
 		if err != nil {
 			return nil, err
 		}
