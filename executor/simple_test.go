@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
@@ -245,4 +246,42 @@ func TestScan(t *testing.T) {
 	}
 	op, _ = NewScan(tbl, catalog.ScanRequest{})
 	partial(t, op)
+}
+
+func TestDML(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := schemaOf("a:int64,b:utf8")
+	tbl := &memTable{schema: s, mem: mem}
+
+	// INSERT relabels the child's columns to the table's names.
+	eq(t, run(t, NewInsert(testEnv(mem, 0), tbl, values(t, mem, "x:int64,y:utf8", `[{"x":1,"y":"p"}]`, `[{"x":2,"y":"q"},{"x":3,"y":null}]`))), []string{"3"})
+	op := NewInsert(testEnv(mem, 0), tbl, values(t, mem, "x:int64,y:int64", `[{"x":1,"y":1}]`))
+	if op.Schema().Field(0).Name != "rows_affected" {
+		t.Fatalf("dml schema %v", op.Schema())
+	}
+	if _, err := runErr(op); err == nil {
+		t.Fatal("INSERT with wrong types must fail")
+	}
+
+	// DELETE dedupes addresses from a join and skips NULL addresses.
+	del := values(t, mem, "a:int64,r:uint64", `[{"a":1,"r":7},{"a":1,"r":7},{"a":2,"r":null}]`, `[{"a":3,"r":9}]`)
+	eq(t, run(t, NewDelete(testEnv(mem, 0), tbl, del, 1)), []string{"2"})
+	if fmt.Sprint(tbl.deleted) != "[7 9]" {
+		t.Fatalf("deleted %v", tbl.deleted)
+	}
+	if _, err := runErr(NewDelete(testEnv(mem, 0), tbl, values(t, mem, "a:int64", `[{"a":1}]`), 0)); err == nil {
+		t.Fatal("DELETE with a non-uint64 address column must fail")
+	}
+
+	// UPDATE: new columns picked in table order, first values win.
+	upd := values(t, mem, "r:uint64,b:utf8,a:int64", `[{"r":4,"b":"new","a":10},{"r":4,"b":"dup","a":11}]`, `[{"r":5,"b":null,"a":12}]`)
+	eq(t, run(t, NewUpdate(testEnv(mem, 0), tbl, upd, 0, []int{2, 1})), []string{"2"})
+	if fmt.Sprint(tbl.updated) != "[4 5]" || fmt.Sprint(tbl.newRows) != "[10|new 12|NULL]" {
+		t.Fatalf("updated %v rows %v", tbl.updated, tbl.newRows)
+	}
+	if _, err := runErr(NewUpdate(testEnv(mem, 0), tbl, values(t, mem, "r:uint64,b:utf8", `[{"r":4,"b":"x"}]`), 0, []int{1, 1})); err == nil {
+		t.Fatal("UPDATE with wrong types must fail")
+	}
+	partial(t, NewUpdate(testEnv(mem, 0), tbl, values(t, mem, "r:uint64,b:utf8,a:int64", `[{"r":4,"b":"new","a":10}]`), 0, []int{2, 1}))
 }
