@@ -39,8 +39,8 @@ type DropFunction struct {
 	IfExists bool
 }
 
-// ShowFunctions is SHOW FUNCTIONS.
-type ShowFunctions struct{}
+// ShowFunctions is SHOW FUNCTIONS [LIKE 'pattern'].
+type ShowFunctions struct{ Like string }
 
 // Backfill is BACKFILL t.c [WHERE pred] [WITH (…)].
 type Backfill struct {
@@ -213,7 +213,16 @@ func (p *ownParser) parse() (OwnStmt, error) {
 	case "SHOW":
 		switch {
 		case p.acceptWords("FUNCTIONS"):
-			return &ShowFunctions{}, p.end()
+			st := &ShowFunctions{}
+			if p.acceptWords("LIKE") {
+				t := p.peek()
+				if t.kind != tkString {
+					return nil, p.errExpected("a quoted pattern after LIKE")
+				}
+				p.pos++
+				st.Like = t.text
+			}
+			return st, p.end()
 		case p.acceptWords("MATERIALIZED", "VIEWS"):
 			return &ShowMaterializedViews{}, p.end()
 		case p.acceptWords("JOBS"):

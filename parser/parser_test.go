@@ -64,6 +64,7 @@ func TestParseOwn(t *testing.T) {
 			&CreateFunction{OrReplace: true, Name: "f", Returns: "bigint unsigned", Language: "EXTERNAL", Command: `./f --x "a b"`}},
 		{"DROP FUNCTION IF EXISTS up", &DropFunction{Name: "up", IfExists: true}},
 		{"show functions", &ShowFunctions{}},
+		{"SHOW FUNCTIONS LIKE 'trans%'", &ShowFunctions{Like: "trans%"}},
 		{"CREATE MATERIALIZED VIEW IF NOT EXISTS clips WITH (workers = 4) AS SELECT a FROM t WHERE b > 5",
 			&CreateMaterializedView{IfNotExists: true, Name: "clips", With: Options{"workers": "4"}, Query: "SELECT a FROM t WHERE b > 5", QueryOffset: 67}},
 		{"REFRESH MATERIALIZED VIEW clips FULL WITH (workers = 2, batch_size = 100)", &RefreshMaterializedView{Name: "clips", Full: true, With: Options{"workers": "2", "batch_size": "100"}}},
