@@ -13,6 +13,7 @@ func RegisterBuiltins(r *Registry) {
 	registerCompare(r)
 	registerLogic(r)
 	registerControl(r)
+	registerAggregates(r)
 	registerExtra(r)
 }
 
