@@ -3,6 +3,7 @@ package repl
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -144,7 +145,7 @@ func textFormatter(arr arrow.Array) textFn {
 		return func(i int) string { return formatClock(a.Value(i).ToTime(unit)) }
 	case *array.Duration:
 		unit := a.DataType().(*arrow.DurationType).Unit
-		return func(i int) string { return time.Duration(int64(a.Value(i)) * int64(unit.Multiplier())).String() }
+		return func(i int) string { return formatDuration(time.Duration(int64(a.Value(i)) * int64(unit.Multiplier()))) }
 	case *array.FixedSizeList:
 		return listText(a.ListValues(), func(i int) (int, int) {
 			n := int(a.DataType().(*arrow.FixedSizeListType).Len())
@@ -235,6 +236,27 @@ func formatClock(t time.Time) string {
 	return t.Format("15:04:05.000000000")
 }
 
+// formatDuration renders a duration as MySQL shows TIME: [-]HH:MM:SS with
+// hours beyond 24 allowed and fractional seconds when not zero.
+func formatDuration(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	h, rem := d/time.Hour, d%time.Hour
+	m, rem := rem/time.Minute, rem%time.Minute
+	sec, ns := rem/time.Second, rem%time.Second
+	s := fmt.Sprintf("%s%02d:%02d:%02d", sign, h, m, sec)
+	switch {
+	case ns == 0:
+	case ns%1000 == 0:
+		s += fmt.Sprintf(".%06d", ns/1000)
+	default:
+		s += fmt.Sprintf(".%09d", ns)
+	}
+	return s
+}
+
 // FormatFloat renders a float the way MySQL shows DOUBLE (bits=64) and FLOAT
 // (bits=32) values: the shortest text that reads back to the same value,
 // without trailing zeros, and in exponent form (1e15, 1.5e-20) only for very
@@ -314,6 +336,16 @@ func jsonFormatter(arr arrow.Array) appendJSONFn {
 		inner := jsonFormatter(a.Dictionary())
 		return func(b []byte, i int) []byte { return inner(b, a.GetValueIndex(i)) }
 	case array.ExtensionArray:
+		if a.ExtensionType().ExtensionName() == "arrow.json" {
+			// A JSON column is embedded as JSON, not as a string of JSON.
+			txt := textFormatter(a.Storage())
+			return func(b []byte, i int) []byte {
+				if s := txt(i); json.Valid([]byte(s)) {
+					return append(b, s...)
+				}
+				return appendJSONString(b, txt(i))
+			}
+		}
 		return jsonFormatter(a.Storage())
 	case *array.Null:
 		return func(b []byte, _ int) []byte { return append(b, "null"...) }

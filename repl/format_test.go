@@ -356,3 +356,20 @@ func TestTableMultiLineCells(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+func TestFormatDuration(t *testing.T) {
+	cases := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "00:00:00"},
+		{time.Hour + 2*time.Minute + 3*time.Second, "01:02:03"},
+		{-(30*time.Hour + 500*time.Millisecond), "-30:00:00.500000"},
+		{time.Second + 7, "00:00:01.000000007"},
+	}
+	for _, c := range cases {
+		if got := formatDuration(c.d); got != c.want {
+			t.Errorf("formatDuration(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -142,6 +143,8 @@ func run(args []string, stdin io.ReadCloser, stdout, stderr io.Writer) int {
 		}
 		name, script = "<stdin>", string(b)
 	}
+	// Editors on Windows start files with a byte order mark; it is not SQL.
+	script = strings.TrimPrefix(script, "\ufeff")
 
 	// Ctrl-C cancels the running statement, which ends the script.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
