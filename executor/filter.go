@@ -58,6 +58,9 @@ func filterBatch(ctx context.Context, env *Env, ec *functions.EvalContext, pred 
 		return nil, err
 	}
 	defer m.Release()
+	if m.DataType().ID() == arrow.NULL {
+		return nil, nil // WHERE NULL keeps nothing
+	}
 	mask, ok := m.(*array.Boolean)
 	if !ok {
 		return nil, fmt.Errorf("executor: filter predicate %s is %s, not boolean", pred, m.DataType())

@@ -186,6 +186,11 @@ func (j *hashJoinOp) buildSide(ctx context.Context) error {
 		jb.matched = make([]bool, rec.NumRows())
 	}
 	j.build = jb
+	if rec.NumRows() == 0 && (j.kind == InnerJoin || j.kind == SemiJoin || j.kind == RightJoin) {
+		// Nothing can match: do not read the left side at all.
+		j.done = true
+		j.release()
+	}
 	return nil
 }
 
@@ -363,12 +368,21 @@ func (j *hashJoinOp) emitPairs(ctx context.Context) error {
 		return err
 	}
 	defer m.Release()
+	nullMatches := j.nestedLoop && j.kind == NullAwareAntiJoin
+	if m.DataType().ID() == arrow.NULL {
+		// ON NULL: no pair matches, but for NOT IN an unknown drops the row.
+		if nullMatches {
+			for _, l := range j.li {
+				j.pmatched[l] = true
+			}
+		}
+		return nil
+	}
 	mask, ok := m.(*array.Boolean)
 	if !ok {
 		return fmt.Errorf("executor: join condition %s is %s, not boolean", j.residual, m.DataType())
 	}
 	kept := 0
-	nullMatches := j.nestedLoop && j.kind == NullAwareAntiJoin
 	for i := range j.li {
 		if (mask.IsValid(i) && mask.Value(i)) || (nullMatches && mask.IsNull(i)) {
 			kept++
@@ -492,18 +506,14 @@ func (j *hashJoinOp) probeKeyNulls(ctx context.Context) ([]bool, error) {
 	}
 	defer releaseArrays(karr)
 	out := make([]bool, j.probe.NumRows())
+	var valid []bool
 	for _, a := range karr {
-		if a.DataType().ID() == arrow.NULL {
-			for i := range out {
-				out[i] = true
-			}
+		if a.NullN() == 0 && a.DataType().ID() != arrow.NULL {
 			continue
 		}
-		if a.NullN() == 0 {
-			continue
-		}
-		for i := range out {
-			if a.IsNull(i) {
+		valid = validBools(a, valid)
+		for i, ok := range valid {
+			if !ok {
 				out[i] = true
 			}
 		}

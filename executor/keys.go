@@ -77,10 +77,7 @@ func (v *keyVec) load(a arrow.Array) {
 	v.shape, v.words, v.n = shape, words, n
 	v.valid = v.valid[:0]
 	if a.NullN() > 0 || shape == shapeNull {
-		v.valid = growBools(v.valid, n)
-		for i := 0; i < n; i++ {
-			v.valid[i] = a.IsValid(i) && shape != shapeNull
-		}
+		v.valid = validBools(a, v.valid)
 	} else {
 		v.valid = nil
 	}
@@ -121,8 +118,9 @@ func (v *keyVec) load(a arrow.Array) {
 			// only used for unusual keys such as DISTINCT over vectors.
 			var buf []byte
 			v.offs[0] = 0
+			valid := validBools(a, nil)
 			for i := 0; i < n; i++ {
-				if a.IsValid(i) {
+				if valid[i] {
 					buf = append(buf, a.ValueStr(i)...)
 				}
 				v.offs[i+1] = int64(len(buf))
@@ -248,8 +246,9 @@ func loadWords(dst []uint64, a arrow.Array) {
 	// Null slots may hold garbage; zero them so hashing sees one value.
 	if a.NullN() > 0 {
 		w := len(dst) / max(a.Len(), 1)
-		for i := 0; i < a.Len(); i++ {
-			if a.IsNull(i) {
+		valid := validBools(a, nil)
+		for i, ok := range valid {
+			if !ok {
 				for k := 0; k < w; k++ {
 					dst[i*w+k] = 0
 				}

@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/catalog"
 	"github.com/genevasql/genevasql/expr"
+	"github.com/genevasql/genevasql/functions"
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
@@ -284,4 +286,64 @@ func TestDML(t *testing.T) {
 		t.Fatal("UPDATE with wrong types must fail")
 	}
 	partial(t, NewUpdate(testEnv(mem, 0), tbl, values(t, mem, "r:uint64,b:utf8,a:int64", `[{"r":4,"b":"new","a":10}]`), 0, []int{2, 1}))
+}
+
+// constExpr returns a constant array (of the null type when v is nil).
+type constExpr struct{ v *bool }
+
+func (c constExpr) Type() arrow.DataType {
+	if c.v == nil {
+		return arrow.Null
+	}
+	return arrow.FixedWidthTypes.Boolean
+}
+func (c constExpr) String() string { return "const" }
+func (c constExpr) Eval(ec *functions.EvalContext, b arrow.RecordBatch) (arrow.Array, error) {
+	n := int(b.NumRows())
+	if c.v == nil {
+		return array.NewNull(n), nil
+	}
+	bld := array.NewBooleanBuilder(ec.Mem)
+	defer bld.Release()
+	for i := 0; i < n; i++ {
+		bld.Append(*c.v)
+	}
+	return bld.NewArray(), nil
+}
+
+func TestConstantPredicates(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		pred expr.Expr
+		want int
+	}{{constExpr{&yes}, 5}, {constExpr{&no}, 0}, {constExpr{nil}, 0}}
+	for _, tt := range tests {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		got := run(t, NewFilter(testEnv(mem, 0), values(t, mem, "a:int64,b:utf8", abRows1, abRows2), tt.pred))
+		if len(got) != tt.want {
+			t.Fatalf("%v: %d rows, want %d", tt.pred.Type(), len(got), tt.want)
+		}
+		// The same predicates as join conditions.
+		got = run(t, NewNestedLoopJoin(testEnv(mem, 0), values(t, mem, "a:int64,b:utf8", abRows1), values(t, mem, "a:int64,b:utf8", abRows2), InnerJoin, tt.pred))
+		if len(got) != tt.want/5*6 {
+			t.Fatalf("join on %v: %d rows", tt.pred.Type(), len(got))
+		}
+		got = run(t, NewNestedLoopJoin(testEnv(mem, 0), values(t, mem, "a:int64,b:utf8", abRows1), values(t, mem, "a:int64,b:utf8", abRows2), NullAwareAntiJoin, tt.pred))
+		if wantRows := map[int]int{5: 0, 0: 3}[tt.want]; tt.pred.Type().ID() == arrow.NULL && len(got) != 0 || tt.pred.Type().ID() != arrow.NULL && len(got) != wantRows {
+			t.Fatalf("NOT IN on %v: %d rows", tt.pred.Type(), len(got))
+		}
+		mem.AssertSize(t, 0)
+	}
+}
+
+func TestValuesNilSchema(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := schemaOf("a:int64,b:utf8")
+	op := NewValues(nil, []arrow.RecordBatch{mkBatch(t, mem, s, abRows1)})
+	if !op.Schema().Equal(s) {
+		t.Fatalf("schema %v", op.Schema())
+	}
+	eq(t, run(t, op), []string{"1|x", "NULL|y", "3|NULL"})
+	eq(t, run(t, NewValues(nil, nil)), nil)
 }

@@ -108,12 +108,7 @@ func newKeyCmps(arrs []arrow.Array, keys []SortKey) ([]keyCmp, error) {
 		}
 		k := keyCmp{cmp: c, desc: keys[i].Desc, nullsFirst: keys[i].NullsFirst}
 		if a.NullN() > 0 || a.DataType().ID() == arrow.NULL {
-			k.valid = make([]bool, a.Len())
-			if a.DataType().ID() != arrow.NULL {
-				for r := range k.valid {
-					k.valid[r] = a.IsValid(r)
-				}
-			}
+			k.valid = validBools(a, nil)
 		}
 		out[i] = k
 	}

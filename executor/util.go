@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -245,4 +246,30 @@ func nullableFields(s *arrow.Schema) []arrow.Field {
 		fs[i].Nullable = true
 	}
 	return fs
+}
+
+// validBools writes a's validity into dst (reused when large enough), read
+// straight from the bitmap rather than through per-row interface calls.
+func validBools(a arrow.Array, dst []bool) []bool {
+	n := a.Len()
+	if cap(dst) < n {
+		dst = make([]bool, n)
+	}
+	dst = dst[:n]
+	if a.DataType().ID() == arrow.NULL {
+		clear(dst)
+		return dst
+	}
+	bm := a.NullBitmapBytes()
+	if a.NullN() == 0 || len(bm) == 0 {
+		for i := range dst {
+			dst[i] = true
+		}
+		return dst
+	}
+	off := a.Data().Offset()
+	for i := range dst {
+		dst[i] = bitutil.BitIsSet(bm, off+i)
+	}
+	return dst
 }

@@ -15,8 +15,16 @@ type valuesOp struct {
 }
 
 // NewValues emits the given batches (takes ownership). Batches whose schema
-// differs only in names are relabelled to schema.
+// differs only in names are relabelled to schema; a nil schema means the
+// first batch's.
 func NewValues(schema *arrow.Schema, batches []arrow.RecordBatch) Operator {
+	if schema == nil {
+		if len(batches) > 0 {
+			schema = batches[0].Schema()
+		} else {
+			schema = arrow.NewSchema(nil, nil)
+		}
+	}
 	return &valuesOp{schema: schema, batches: batches}
 }
 

@@ -1,0 +1,105 @@
+package executor
+
+import (
+	"context"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/genevasql/genevasql/expr"
+)
+
+// benchInput makes n rows (k int64 = i % mod, v float64) in 4096-row
+// batches.
+func benchInput(mem memory.Allocator, n, mod int) (*arrow.Schema, []arrow.RecordBatch) {
+	s := arrow.NewSchema([]arrow.Field{{Name: "k", Type: i64}, {Name: "v", Type: arrow.PrimitiveTypes.Float64}}, nil)
+	var out []arrow.RecordBatch
+	for start := 0; start < n; start += 4096 {
+		end := min(n, start+4096)
+		kb := array.NewInt64Builder(mem)
+		vb := array.NewFloat64Builder(mem)
+		for i := start; i < end; i++ {
+			kb.Append(int64((i * 7919) % mod))
+			vb.Append(float64(i))
+		}
+		k, v := kb.NewArray(), vb.NewArray()
+		out = append(out, array.NewRecordBatch(s, []arrow.Array{k, v}, int64(end-start)))
+		k.Release()
+		v.Release()
+		kb.Release()
+		vb.Release()
+	}
+	return s, out
+}
+
+// replay is a Values operator over batches the benchmark keeps.
+func replay(s *arrow.Schema, bs []arrow.RecordBatch) Operator {
+	for _, b := range bs {
+		b.Retain()
+	}
+	return NewValues(s, append([]arrow.RecordBatch(nil), bs...))
+}
+
+func drainCount(b *testing.B, op Operator) int64 {
+	var n int64
+	ctx := context.Background()
+	for {
+		r, err := op.Next(ctx)
+		if err != nil {
+			if isEOF(err) {
+				break
+			}
+			b.Fatal(err)
+		}
+		n += r.NumRows()
+		r.Release()
+	}
+	op.Close()
+	return n
+}
+
+func BenchmarkFilter(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	s, in := benchInput(mem, 1<<20, 1000)
+	defer releaseBatches(in)
+	env := testEnv(mem, 4096)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		drainCount(b, NewFilter(env, replay(s, in), cmpOp{l: 0, r: -1, k: 500, op: "<"}))
+	}
+	b.ReportMetric(float64(b.N)*float64(1<<20)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkHashAggregate(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	s, in := benchInput(mem, 1<<20, 1000)
+	defer releaseBatches(in)
+	env := testEnv(mem, 4096)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := drainCount(b, NewHashAggregate(env, replay(s, in), []expr.Expr{col{0, i64}}, []string{"k"}, []AggregateCall{sumCall("n")}))
+		if n != 1000 {
+			b.Fatalf("%d groups", n)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(1<<20)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkHashJoin(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	ls, left := benchInput(mem, 1<<20, 100_000)
+	defer releaseBatches(left)
+	rs, right := benchInput(mem, 100_000, 100_000)
+	defer releaseBatches(right)
+	env := testEnv(mem, 4096)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := drainCount(b, NewHashJoin(env, replay(ls, left), replay(rs, right), InnerJoin, []expr.Expr{col{0, i64}}, []expr.Expr{col{0, i64}}, nil))
+		if n != 1<<20 {
+			b.Fatalf("%d rows", n)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(1<<20+100_000)/b.Elapsed().Seconds(), "rows/s")
+}
