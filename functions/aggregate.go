@@ -837,7 +837,7 @@ func groupConcatResolver(args []arrow.DataType, distinct bool) (*BoundAggregate,
 }
 
 // DefaultSeparator is GROUP_CONCAT's separator when AggOptions.Separator is
-// empty (so an explicit SEPARATOR '' also gives ",": a known limitation).
+// empty (so an explicit SEPARATOR ” also gives ",": a known limitation).
 const DefaultSeparator = ","
 
 func bitResolver(name string, op int) AggregateResolver {

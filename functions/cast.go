@@ -289,6 +289,9 @@ const (
 func castToInt64(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 	n := src.Len()
 	switch src.DataType().ID() {
+	case arrow.INT64:
+		src.Retain()
+		return src, nil
 	case arrow.BOOL:
 		bv := BoolsOf(src)
 		out := NewFixedOut[int64](ec.mem(), Int64, n)
@@ -449,6 +452,10 @@ func stringToInt64(ec *EvalContext, s string) (int64, error) {
 }
 
 func castToUint64(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
+	if src.DataType().ID() == arrow.UINT64 {
+		src.Retain()
+		return src, nil
+	}
 	if src.DataType().ID() == arrow.INT64 {
 		// CAST(-1 AS UNSIGNED) = 18446744073709551615 in MySQL.
 		return Unary[int64, uint64](ec, src, Uint64, func(v int64) uint64 { return uint64(v) }), nil
@@ -611,6 +618,9 @@ func narrowUint(ec *EvalContext, wide arrow.Array, to arrow.DataType) (arrow.Arr
 
 func castToFloat64(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 	switch src.DataType().ID() {
+	case arrow.FLOAT64:
+		src.Retain()
+		return src, nil
 	case arrow.INT64:
 		return Unary[int64, float64](ec, src, Float64, func(v int64) float64 { return float64(v) }), nil
 	case arrow.UINT64:
@@ -1008,8 +1018,9 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 	if f == 0 {
 		return append(dst, '0')
 	}
+	// Like C's %g: exponent form below 1e-4; MySQL keeps 15 integer digits.
 	a := math.Abs(f)
-	if a >= 1e-15 && a < 1e15 {
+	if a >= 1e-4 && a < 1e15 {
 		return strconv.AppendFloat(dst, f, 'f', -1, bits)
 	}
 	start := len(dst)
