@@ -161,3 +161,72 @@ func TestReadLanceDBFixture(t *testing.T) {
 	}
 	checkAgainstOracle(t, filepath.Join(dir, "t.lance"), want)
 }
+
+// LanceDB's compaction (optimize) in the fixture is a Rewrite transaction;
+// RewriteMap must say where each row went.
+func TestRewriteMapAcrossLanceDBCompaction(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	path := filepath.Join("testdata", "lancedb-0.31-v2.0", "t.lance")
+	latest, err := Open(ctx, path, WithAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := latest.Versions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewrite := uint64(0)
+	for _, v := range vs {
+		if v.Operation == "Rewrite" {
+			rewrite = v.Version
+		}
+	}
+	if rewrite == 0 {
+		t.Fatalf("fixture has no Rewrite: %v", vs)
+	}
+	before, err := Open(ctx, path, WithVersion(rewrite-1), WithAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idsBefore := addrByID(t, before)
+	idsAfter := addrByID(t, latest)
+	rm, err := latest.RewriteMap(ctx, rewrite-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(idsAfter) == 0 {
+		t.Fatal("no rows")
+	}
+	for id, a := range idsAfter {
+		got, ok := rm.Map(idsBefore[id])
+		if !ok || got != a {
+			t.Fatalf("id %d: %x maps to %x,%v; LanceDB put it at %x", id, idsBefore[id], got, ok, a)
+		}
+	}
+}
+
+func addrByID(t *testing.T, d *Dataset) map[int64]uint64 {
+	ctx := context.Background()
+	sc, err := d.Scan(ctx, ScanOptions{Columns: []string{"id"}, WithRowAddr: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	out := map[int64]uint64{}
+	for {
+		rec, err := sc.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, ra := rec.Column(0).(*array.Int64), rec.Column(1).(*array.Uint64)
+		for i := 0; i < ids.Len(); i++ {
+			out[ids.Value(i)] = ra.Value(i)
+		}
+		rec.Release()
+	}
+}
