@@ -1,0 +1,261 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/sqlerr"
+)
+
+// singleTable resolves the target table of a DML statement.
+func (b *binder) singleTable(refs *ast.TableRefsClause) (catalog.MutableTable, *ast.TableName, string, error) {
+	if refs == nil || refs.TableRefs == nil || refs.TableRefs.Right != nil {
+		return nil, nil, "", sqlerr.New(sqlerr.ErrNotSupported, "multi-table INSERT, UPDATE and DELETE are not supported").At(1, 1)
+	}
+	ts, ok := refs.TableRefs.Left.(*ast.TableSource)
+	if !ok {
+		return nil, nil, "", sqlerr.New(sqlerr.ErrNotSupported, "unsupported DML target").At(1, 1)
+	}
+	tn, ok := ts.Source.(*ast.TableName)
+	if !ok {
+		return nil, nil, "", sqlerr.New(sqlerr.ErrNotSupported, "the target of INSERT, UPDATE or DELETE must be a table").At(1, 1)
+	}
+	t, err := b.cat.LookupTable(b.ctx, tn.Name.O, nil)
+	if err != nil {
+		e := sqlerr.Wrap(err)
+		if e.Line == 0 {
+			return nil, nil, "", b.errAtWord(tn.Name.O, e.Code, "%s", e.Msg)
+		}
+		return nil, nil, "", e
+	}
+	if t == nil {
+		return nil, nil, "", b.errAtWord(tn.Name.O, sqlerr.ErrNoSuchTable, "Table '%s' doesn't exist", tn.Name.O)
+	}
+	mt, ok := t.(catalog.MutableTable)
+	if !ok {
+		return nil, nil, "", b.errAtWord(tn.Name.O, sqlerr.ErrWrongObject, "'%s' is not a base table that can be changed", tn.Name.O)
+	}
+	return mt, tn, ts.AsName.O, nil
+}
+
+func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
+	if s.IsReplace || len(s.OnDuplicate) > 0 {
+		return nil, b.errAt(s, sqlerr.ErrNotSupported, "REPLACE and ON DUPLICATE KEY UPDATE are not supported")
+	}
+	if s.Setlist {
+		return nil, b.errAt(s, sqlerr.ErrNotSupported, "INSERT ... SET is not supported; use INSERT ... VALUES")
+	}
+	tbl, _, _, err := b.singleTable(s.Table)
+	if err != nil {
+		return nil, err
+	}
+	fields := tbl.Schema().Fields()
+	// target[i] is the table column that input column i fills
+	var target []int
+	if len(s.Columns) == 0 {
+		for i := range fields {
+			target = append(target, i)
+		}
+	} else {
+		seen := map[int]bool{}
+		for _, c := range s.Columns {
+			idx := -1
+			for i, f := range fields {
+				if strings.EqualFold(f.Name, c.Name.O) {
+					idx = i
+					break
+				}
+			}
+			if idx < 0 {
+				return nil, b.errAtWord(c.Name.O, sqlerr.ErrBadField, "Unknown column '%s' in 'field list'", c.Name.O)
+			}
+			if seen[idx] {
+				return nil, b.errAtWord(c.Name.O, 1110, "Column '%s' specified twice", c.Name.O)
+			}
+			seen[idx] = true
+			target = append(target, idx)
+		}
+	}
+	var out []column
+	for _, f := range fields {
+		out = append(out, b.newCol(f.Name, "", f.Type))
+	}
+	var child lnode
+	if s.Select != nil {
+		q, err := b.bindResultSet(s.Select, &scope{})
+		if err != nil {
+			return nil, err
+		}
+		qc := q.cols()
+		if len(qc) != len(target) {
+			return nil, b.errAt(s, sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row 1")
+		}
+		p := &lProject{child: q, out: out}
+		for i, f := range fields {
+			var e lexpr = &constExpr{v: scalar.MakeNullScalar(f.Type)}
+			for j, t := range target {
+				if t == i {
+					e = &castExpr{arg: qc[j].ref(), to: f.Type}
+					if arrow.TypeEqual(qc[j].t, f.Type) {
+						e = qc[j].ref()
+					}
+				}
+			}
+			p.exprs = append(p.exprs, e)
+		}
+		child = p
+	} else {
+		v := &lValues{out: out}
+		empty := &scope{}
+		for ri, row := range s.Lists {
+			if len(row) != len(target) {
+				return nil, b.errAt(s, sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row %d", ri+1)
+			}
+			vals := make([]lexpr, len(fields))
+			for i, f := range fields {
+				vals[i] = &constExpr{v: scalar.MakeNullScalar(f.Type)}
+			}
+			for j, e := range row {
+				if _, ok := e.(*ast.DefaultExpr); ok {
+					continue
+				}
+				x, err := b.bindExpr(e, empty, exprCtx{clause: inFieldList})
+				if err != nil {
+					return nil, err
+				}
+				vals[target[j]] = x
+			}
+			v.rows = append(v.rows, vals)
+		}
+		child = v
+	}
+	return &lInsert{tbl: tbl, child: child}, nil
+}
+
+// bindDMLSource binds the scanned table of UPDATE/DELETE, filtered by
+// WHERE and limited by ORDER BY/LIMIT, with its _rowaddr.
+func (b *binder) bindDMLSource(refs *ast.TableRefsClause, where ast.ExprNode, order *ast.OrderByClause, limit *ast.Limit) (catalog.MutableTable, lnode, *scope, *lScan, error) {
+	tbl, tn, alias, err := b.singleTable(refs)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if alias == "" {
+		alias = tn.Name.O
+	}
+	n, cols, err := b.bindTable(tn, alias, nil)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	scan, ok := n.(*lScan)
+	if !ok {
+		return nil, nil, nil, nil, b.errAtWord(tn.Name.O, sqlerr.ErrWrongObject, "'%s' is not a base table", tn.Name.O)
+	}
+	sc := &scope{cols: cols}
+	var plan lnode = scan
+	if where != nil {
+		w, err := b.bindExpr(where, sc, exprCtx{clause: inWhere})
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if w, err = b.toPredicate(w, where); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		plan = &lFilter{child: plan, conds: splitAnd(w, nil)}
+	}
+	if order != nil {
+		var keys []sortKey
+		for _, it := range order.Items {
+			e, err := b.bindExpr(it.Expr, sc, exprCtx{clause: inOrder})
+			if err != nil {
+				return nil, nil, nil, nil, err
+			}
+			keys = append(keys, sortKey{e: e, desc: it.Desc})
+		}
+		plan = &lSort{child: plan, keys: keys}
+	}
+	if limit != nil {
+		if plan, err = b.bindLimit(limit, plan); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	return tbl, plan, sc, scan, nil
+}
+
+func (b *binder) bindDelete(s *ast.DeleteStmt) (lnode, error) {
+	if s.IsMultiTable {
+		return nil, b.errAt(s, sqlerr.ErrNotSupported, "multi-table DELETE is not supported")
+	}
+	if s.With != nil {
+		return nil, b.errAt(s, sqlerr.ErrNotSupported, "WITH is not supported")
+	}
+	tbl, plan, _, scan, err := b.bindDMLSource(s.TableRefs, s.Where, s.Order, s.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return &lDelete{tbl: tbl, child: plan, rowAddr: scan.rowAddrCol.id}, nil
+}
+
+func (b *binder) bindUpdate(s *ast.UpdateStmt) (lnode, error) {
+	if s.MultipleTable {
+		return nil, b.errAt(s, sqlerr.ErrNotSupported, "multi-table UPDATE is not supported")
+	}
+	if s.With != nil {
+		return nil, b.errAt(s, sqlerr.ErrNotSupported, "WITH is not supported")
+	}
+	tbl, plan, sc, scan, err := b.bindDMLSource(s.TableRefs, s.Where, s.Order, s.Limit)
+	if err != nil {
+		return nil, err
+	}
+	fields := tbl.Schema().Fields()
+	newVals := make([]lexpr, len(fields))
+	for i := range fields {
+		newVals[i] = scan.out[i].ref()
+	}
+	for _, a := range s.List {
+		idx := -1
+		for i, f := range fields {
+			if strings.EqualFold(f.Name, a.Column.Name.O) {
+				idx = i
+			}
+		}
+		if idx < 0 || (a.Column.Table.O != "" && !strings.EqualFold(a.Column.Table.O, scan.alias)) {
+			name := a.Column.Name.O
+			if a.Column.Table.O != "" {
+				name = a.Column.Table.O + "." + name
+			}
+			return nil, b.errAtWord(a.Column.Name.O, sqlerr.ErrBadField, "Unknown column '%s' in 'field list'", name)
+		}
+		var e lexpr
+		if _, ok := a.Expr.(*ast.DefaultExpr); ok {
+			e = &constExpr{v: scalar.MakeNullScalar(fields[idx].Type)}
+		} else {
+			// MySQL evaluates assignments left to right over the old row
+			// for the SET list as a whole; we use the old row throughout.
+			x, err := b.bindExpr(a.Expr, sc, exprCtx{clause: inFieldList})
+			if err != nil {
+				return nil, err
+			}
+			e = x
+		}
+		if !arrow.TypeEqual(e.Type(), fields[idx].Type) {
+			e = &castExpr{arg: e, to: fields[idx].Type}
+		}
+		newVals[idx] = e
+	}
+	p := &lProject{child: plan}
+	var ids []int
+	for i, f := range fields {
+		c := b.newCol(f.Name, "", f.Type)
+		p.exprs = append(p.exprs, newVals[i])
+		p.out = append(p.out, c)
+		ids = append(ids, c.id)
+	}
+	ra := b.newCol(catalog.RowAddrColumn, "", arrow.PrimitiveTypes.Uint64)
+	p.exprs = append(p.exprs, scan.rowAddrCol.ref())
+	p.out = append(p.out, ra)
+	return &lUpdate{tbl: tbl, child: p, rowAddr: ra.id, newCols: ids}, nil
+}

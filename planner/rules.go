@@ -1,0 +1,391 @@
+package planner
+
+import (
+	"github.com/genevasql/genevasql/executor"
+)
+
+// optimize applies the logical rewrite rules to one query block tree.
+// Column pruning runs separately over the whole statement (pruneColumns)
+// because subqueries read columns of their outer queries.
+func optimize(n lnode) lnode {
+	n = pushDown(n, nil)
+	n = reorderJoins(n)
+	return n
+}
+
+func idSet(cols []column) map[int]bool {
+	s := make(map[int]bool, len(cols))
+	for _, c := range cols {
+		s[c.id] = true
+	}
+	return s
+}
+
+// localCols is the set of n's own columns that e reads (outer references
+// of a correlated subquery count as constants).
+func localCols(e lexpr, scope map[int]bool) map[int]bool {
+	out := map[int]bool{}
+	for id := range colsOf(e) {
+		if scope[id] {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+func wrapFilter(n lnode, preds []lexpr) lnode {
+	if len(preds) == 0 {
+		return n
+	}
+	if f, ok := n.(*lFilter); ok {
+		f.conds = append(f.conds, preds...)
+		return f
+	}
+	return &lFilter{child: n, conds: preds}
+}
+
+// pushDown moves predicates as close to the scans as they can go: through
+// projections (substituting the projected expressions), sorts, DISTINCT,
+// grouping columns, and into the sides of joins; equalities across the
+// sides of an inner join become its join conditions.
+func pushDown(n lnode, preds []lexpr) lnode {
+	switch x := n.(type) {
+	case *lFilter:
+		return pushDown(x.child, append(preds, x.conds...))
+	case *lJoin:
+		lids, rids := idSet(x.left.cols()), idSet(x.right.cols())
+		all := map[int]bool{}
+		for k := range lids {
+			all[k] = true
+		}
+		for k := range rids {
+			all[k] = true
+		}
+		var lp, rp, above, conds []lexpr
+		switch x.kind {
+		case executor.InnerJoin, executor.CrossJoin:
+			for _, p := range append(preds, x.conds...) {
+				u := localCols(p, all)
+				switch {
+				case isVolatile(p):
+					conds = append(conds, p)
+				case subset(u, lids):
+					lp = append(lp, p)
+				case subset(u, rids):
+					rp = append(rp, p)
+				default:
+					conds = append(conds, p)
+				}
+			}
+			if len(conds) > 0 {
+				x.kind = executor.InnerJoin
+			}
+		case executor.LeftJoin:
+			for _, p := range preds {
+				if u := localCols(p, all); subset(u, lids) && !isVolatile(p) {
+					lp = append(lp, p)
+				} else {
+					above = append(above, p)
+				}
+			}
+			for _, c := range x.conds {
+				if u := localCols(c, all); len(u) > 0 && subset(u, rids) && !isVolatile(c) {
+					rp = append(rp, c)
+				} else {
+					conds = append(conds, c)
+				}
+			}
+		default: // semi, anti: only the left side's columns are visible above
+			for _, p := range preds {
+				if u := localCols(p, all); subset(u, lids) && !isVolatile(p) {
+					lp = append(lp, p)
+				} else {
+					above = append(above, p)
+				}
+			}
+			conds = x.conds
+		}
+		x.conds = conds
+		x.left = pushDown(x.left, lp)
+		x.right = pushDown(x.right, rp)
+		return wrapFilter(x, above)
+	case *lProject:
+		var below, above []lexpr
+		defs := map[int]lexpr{}
+		for i, c := range x.out {
+			defs[c.id] = x.exprs[i]
+		}
+		for _, p := range preds {
+			if sub, ok := substitute(p, defs); ok {
+				below = append(below, sub)
+			} else {
+				above = append(above, p)
+			}
+		}
+		x.child = pushDown(x.child, below)
+		return wrapFilter(x, above)
+	case *lSort:
+		x.child = pushDown(x.child, preds)
+		return x
+	case *lDistinct:
+		var below, above []lexpr
+		for _, p := range preds {
+			if isVolatile(p) {
+				above = append(above, p)
+			} else {
+				below = append(below, p)
+			}
+		}
+		x.child = pushDown(x.child, below)
+		return wrapFilter(x, above)
+	case *lAgg:
+		// predicates on grouping columns that pass a child column through
+		// can be applied before grouping
+		pass := map[int]bool{}
+		for i, g := range x.groups {
+			if r, ok := g.(*colRef); ok && r.id == x.gcols[i].id {
+				pass[r.id] = true
+			}
+		}
+		own := idSet(x.cols())
+		var below, above []lexpr
+		for _, p := range preds {
+			u := localCols(p, own)
+			if len(u) > 0 && subset(u, pass) && !isVolatile(p) && !hasSubquery(p) {
+				below = append(below, p)
+			} else {
+				above = append(above, p)
+			}
+		}
+		x.child = pushDown(x.child, below)
+		return wrapFilter(x, above)
+	}
+	kids := n.children()
+	if len(kids) > 0 {
+		nk := make([]lnode, len(kids))
+		for i, k := range kids {
+			nk[i] = pushDown(k, nil)
+		}
+		n.setChildren(nk)
+	}
+	return wrapFilter(n, preds)
+}
+
+// substitute rewrites p over a projection's input by replacing references
+// to projected columns with their expressions; it refuses when that would
+// duplicate a subquery, aggregate or volatile call.
+func substitute(p lexpr, defs map[int]lexpr) (lexpr, bool) {
+	if hasSubquery(p) || isVolatile(p) {
+		return nil, false
+	}
+	ok := true
+	out, _ := mapExpr(p, func(e lexpr) (lexpr, error) {
+		if c, isRef := e.(*colRef); isRef {
+			if d, found := defs[c.id]; found {
+				if hasSubquery(d) || isVolatile(d) || hasAgg(d) {
+					ok = false
+				}
+				return d, nil
+			}
+		}
+		return e, nil
+	})
+	return out, ok
+}
+
+// reorderJoins rebuilds each cluster of inner joins left-deep, joining next
+// a relation connected to what is already joined by an equality, so that
+// comma joins with WHERE equalities become hash joins instead of cross
+// products.
+func reorderJoins(n lnode) lnode {
+	j, ok := n.(*lJoin)
+	if !ok || (j.kind != executor.InnerJoin && j.kind != executor.CrossJoin) {
+		kids := n.children()
+		if len(kids) > 0 {
+			nk := make([]lnode, len(kids))
+			for i, k := range kids {
+				nk[i] = reorderJoins(k)
+			}
+			n.setChildren(nk)
+		}
+		return n
+	}
+	var rels []lnode
+	var conds []lexpr
+	var flatten func(n lnode)
+	flatten = func(n lnode) {
+		if j, ok := n.(*lJoin); ok && (j.kind == executor.InnerJoin || j.kind == executor.CrossJoin) {
+			flatten(j.left)
+			flatten(j.right)
+			conds = append(conds, j.conds...)
+			return
+		}
+		rels = append(rels, reorderJoins(n))
+	}
+	flatten(j)
+	all := map[int]bool{}
+	relIDs := make([]map[int]bool, len(rels))
+	for i, r := range rels {
+		relIDs[i] = idSet(r.cols())
+		for k := range relIDs[i] {
+			all[k] = true
+		}
+	}
+	condCols := make([]map[int]bool, len(conds))
+	for i, c := range conds {
+		condCols[i] = localCols(c, all)
+	}
+	used := make([]bool, len(conds))
+	cur := rels[0]
+	curIDs := map[int]bool{}
+	for k := range relIDs[0] {
+		curIDs[k] = true
+	}
+	done := make([]bool, len(rels))
+	done[0] = true
+	union := func(a, b map[int]bool) map[int]bool {
+		u := make(map[int]bool, len(a)+len(b))
+		for k := range a {
+			u[k] = true
+		}
+		for k := range b {
+			u[k] = true
+		}
+		return u
+	}
+	for step := 1; step < len(rels); step++ {
+		pick, best := -1, -1
+		for i := range rels {
+			if done[i] {
+				continue
+			}
+			both := union(curIDs, relIDs[i])
+			score := 0
+			for ci, c := range conds {
+				if used[ci] || !subset(condCols[ci], both) {
+					continue
+				}
+				if touches(condCols[ci], relIDs[i]) && touches(condCols[ci], curIDs) {
+					score++
+					if isEquality(c) {
+						score += 10
+					}
+				}
+			}
+			if score > best {
+				pick, best = i, score
+			}
+		}
+		both := union(curIDs, relIDs[pick])
+		var jc []lexpr
+		for ci, c := range conds {
+			if !used[ci] && subset(condCols[ci], both) {
+				used[ci] = true
+				jc = append(jc, c)
+			}
+		}
+		kind := executor.InnerJoin
+		if len(jc) == 0 {
+			kind = executor.CrossJoin
+		}
+		cur = &lJoin{left: cur, right: rels[pick], kind: kind, conds: jc}
+		curIDs = both
+		done[pick] = true
+	}
+	var rest []lexpr
+	for ci, c := range conds {
+		if !used[ci] {
+			rest = append(rest, c)
+		}
+	}
+	return wrapFilter(cur, rest)
+}
+
+func touches(a, b map[int]bool) bool {
+	for k := range a {
+		if b[k] {
+			return true
+		}
+	}
+	return false
+}
+
+func isEquality(e lexpr) bool {
+	c, ok := e.(*callExpr)
+	return ok && c.fn.Name == "eq" && len(c.args) == 2
+}
+
+// pruneColumns makes every scan read only the columns the statement uses
+// (projection pushdown), including the hidden _rowaddr.
+func pruneColumns(root lnode) {
+	used := map[int]bool{}
+	var scans []*lScan
+	var visit func(n lnode)
+	seen := map[lnode]bool{}
+	visit = func(n lnode) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		for _, e := range nodeExprs(n) {
+			usedCols(e, used)
+			walkExpr(e, func(x lexpr) {
+				if s, ok := x.(*subqExpr); ok {
+					visit(s.plan)
+					for _, c := range s.plan.cols() {
+						used[c.id] = true
+					}
+				}
+			})
+		}
+		switch x := n.(type) {
+		case *lScan:
+			scans = append(scans, x)
+		case *lSetOp:
+			for _, c := range x.left.cols() {
+				used[c.id] = true
+			}
+			for _, c := range x.right.cols() {
+				used[c.id] = true
+			}
+		case *lDistinct:
+			for _, c := range x.cols() {
+				used[c.id] = true
+			}
+		case *lDelete:
+			used[x.rowAddr] = true
+		case *lUpdate:
+			used[x.rowAddr] = true
+			for _, id := range x.newCols {
+				used[id] = true
+			}
+		case *lInsert:
+			for _, c := range x.child.cols() {
+				used[c.id] = true
+			}
+		}
+		for _, c := range n.children() {
+			visit(c)
+		}
+	}
+	visit(root)
+	for _, c := range root.cols() {
+		used[c.id] = true
+	}
+	for _, s := range scans {
+		var idx []int
+		var out []column
+		for i, c := range s.out {
+			if used[c.id] {
+				idx = append(idx, s.colIdx[i])
+				out = append(out, c)
+			}
+		}
+		s.rowAddr = used[s.rowAddrCol.id]
+		if len(out) == 0 && !s.rowAddr && len(s.out) > 0 {
+			// keep one column so the scan still reports its row count
+			idx, out = s.colIdx[:1], s.out[:1]
+		}
+		s.colIdx, s.out = idx, out
+	}
+}
