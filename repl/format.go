@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -66,7 +67,7 @@ type textFn func(i int) string
 
 // appendJSONFn appends row i of an array as a JSON value; the caller has
 // checked IsNull.
-type appendJSONFn func(b []byte, i int) []byte
+type appendJSONFn = appendFn
 
 // TextFormatter returns a function that renders non-null values of arr the
 // way the mysql client shows them: booleans as 1/0, floats in their shortest
@@ -79,35 +80,58 @@ func TextFormatter(arr arrow.Array) func(i int) string {
 
 func textFormatter(arr arrow.Array) textFn {
 	switch a := arr.(type) {
+	case *array.String:
+		return a.Value // no copy: the value lives as long as the batch
+	case *array.LargeString:
+		return a.Value
+	case *array.StringView:
+		return a.Value
+	case *array.Dictionary:
+		inner := textFormatter(a.Dictionary())
+		return func(i int) string { return inner(a.GetValueIndex(i)) }
+	case array.ExtensionArray:
+		return textFormatter(a.Storage())
+	}
+	app := textAppender(arr)
+	return func(i int) string { return string(app(nil, i)) }
+}
+
+// appendFn appends the text of non-null row i to b.
+type appendFn func(b []byte, i int) []byte
+
+// textAppender is textFormatter for streaming writers: it appends to a
+// reused buffer, so numbers, dates and strings cost no allocation per cell.
+func textAppender(arr arrow.Array) appendFn {
+	switch a := arr.(type) {
 	case *array.Boolean:
-		return func(i int) string {
+		return func(b []byte, i int) []byte {
 			if a.Value(i) {
-				return "1"
+				return append(b, '1')
 			}
-			return "0"
+			return append(b, '0')
 		}
 	case *array.Int8:
-		return func(i int) string { return strconv.FormatInt(int64(a.Value(i)), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(a.Value(i)), 10) }
 	case *array.Int16:
-		return func(i int) string { return strconv.FormatInt(int64(a.Value(i)), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(a.Value(i)), 10) }
 	case *array.Int32:
-		return func(i int) string { return strconv.FormatInt(int64(a.Value(i)), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(a.Value(i)), 10) }
 	case *array.Int64:
-		return func(i int) string { return strconv.FormatInt(a.Value(i), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendInt(b, a.Value(i), 10) }
 	case *array.Uint8:
-		return func(i int) string { return strconv.FormatUint(uint64(a.Value(i)), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(a.Value(i)), 10) }
 	case *array.Uint16:
-		return func(i int) string { return strconv.FormatUint(uint64(a.Value(i)), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(a.Value(i)), 10) }
 	case *array.Uint32:
-		return func(i int) string { return strconv.FormatUint(uint64(a.Value(i)), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(a.Value(i)), 10) }
 	case *array.Uint64:
-		return func(i int) string { return strconv.FormatUint(a.Value(i), 10) }
+		return func(b []byte, i int) []byte { return strconv.AppendUint(b, a.Value(i), 10) }
 	case *array.Float16:
-		return func(i int) string { return FormatFloat(float64(a.Value(i).Float32()), 32) }
+		return func(b []byte, i int) []byte { return appendFloat(b, float64(a.Value(i).Float32()), 32) }
 	case *array.Float32:
-		return func(i int) string { return FormatFloat(float64(a.Value(i)), 32) }
+		return func(b []byte, i int) []byte { return appendFloat(b, float64(a.Value(i)), 32) }
 	case *array.Float64:
-		return func(i int) string { return FormatFloat(a.Value(i), 64) }
+		return func(b []byte, i int) []byte { return appendFloat(b, a.Value(i), 64) }
 	case *array.Decimal32:
 		return decimalText(a, a.DataType().(*arrow.Decimal32Type).Scale)
 	case *array.Decimal64:
@@ -117,38 +141,42 @@ func textFormatter(arr arrow.Array) textFn {
 	case *array.Decimal256:
 		return decimalText(a, a.DataType().(*arrow.Decimal256Type).Scale)
 	case *array.String:
-		return a.Value
+		return func(b []byte, i int) []byte { return append(b, a.Value(i)...) }
 	case *array.LargeString:
-		return a.Value
+		return func(b []byte, i int) []byte { return append(b, a.Value(i)...) }
 	case *array.StringView:
-		return a.Value
+		return func(b []byte, i int) []byte { return append(b, a.Value(i)...) }
 	case *array.Binary:
-		return func(i int) string { return hexText(a.Value(i)) }
+		return func(b []byte, i int) []byte { return appendHex(b, a.Value(i)) }
 	case *array.LargeBinary:
-		return func(i int) string { return hexText(a.Value(i)) }
+		return func(b []byte, i int) []byte { return appendHex(b, a.Value(i)) }
 	case *array.BinaryView:
-		return func(i int) string { return hexText(a.Value(i)) }
+		return func(b []byte, i int) []byte { return appendHex(b, a.Value(i)) }
 	case *array.FixedSizeBinary:
-		return func(i int) string { return hexText(a.Value(i)) }
+		return func(b []byte, i int) []byte { return appendHex(b, a.Value(i)) }
 	case *array.Date32:
-		return func(i int) string { return a.Value(i).ToTime().Format("2006-01-02") }
+		return func(b []byte, i int) []byte { return a.Value(i).ToTime().AppendFormat(b, "2006-01-02") }
 	case *array.Date64:
-		return func(i int) string { return a.Value(i).ToTime().Format("2006-01-02") }
+		return func(b []byte, i int) []byte { return a.Value(i).ToTime().AppendFormat(b, "2006-01-02") }
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
-		return func(i int) string { return FormatTime(a.Value(i).ToTime(unit)) }
+		return func(b []byte, i int) []byte {
+			return appendTime(b, a.Value(i).ToTime(unit).UTC(), "2006-01-02 15:04:05")
+		}
 	case *array.Time32:
 		unit := a.DataType().(*arrow.Time32Type).Unit
-		return func(i int) string { return formatClock(a.Value(i).ToTime(unit)) }
+		return func(b []byte, i int) []byte { return appendTime(b, a.Value(i).ToTime(unit), "15:04:05") }
 	case *array.Time64:
 		unit := a.DataType().(*arrow.Time64Type).Unit
-		return func(i int) string { return formatClock(a.Value(i).ToTime(unit)) }
+		return func(b []byte, i int) []byte { return appendTime(b, a.Value(i).ToTime(unit), "15:04:05") }
 	case *array.Duration:
 		unit := a.DataType().(*arrow.DurationType).Unit
-		return func(i int) string { return formatDuration(time.Duration(int64(a.Value(i)) * int64(unit.Multiplier()))) }
+		return func(b []byte, i int) []byte {
+			return append(b, formatDuration(time.Duration(int64(a.Value(i))*int64(unit.Multiplier())))...)
+		}
 	case *array.FixedSizeList:
+		n := int(a.DataType().(*arrow.FixedSizeListType).Len())
 		return listText(a.ListValues(), func(i int) (int, int) {
-			n := int(a.DataType().(*arrow.FixedSizeListType).Len())
 			start := (a.Data().Offset() + i) * n
 			return start, start + n
 		})
@@ -163,77 +191,79 @@ func textFormatter(arr arrow.Array) textFn {
 			return int(s), int(e)
 		})
 	case *array.Dictionary:
-		inner := textFormatter(a.Dictionary())
-		return func(i int) string { return inner(a.GetValueIndex(i)) }
+		inner := textAppender(a.Dictionary())
+		return func(b []byte, i int) []byte { return inner(b, a.GetValueIndex(i)) }
 	case array.ExtensionArray:
-		return textFormatter(a.Storage())
+		return textAppender(a.Storage())
 	case *array.Null:
-		return func(int) string { return "NULL" }
+		return func(b []byte, _ int) []byte { return append(b, "NULL"...) }
 	}
 	// Anything else (structs, maps, unions) uses Arrow's own rendering.
-	return arr.ValueStr
+	return func(b []byte, i int) []byte { return append(b, arr.ValueStr(i)...) }
 }
 
 func decimalText[T interface {
 	decimal.DecimalTypes
 	decimal.Num[T]
-}](a interface{ Value(int) T }, scale int32) textFn {
-	return func(i int) string { return a.Value(i).ToString(scale) }
+}](a interface{ Value(int) T }, scale int32) appendFn {
+	return func(b []byte, i int) []byte { return append(b, a.Value(i).ToString(scale)...) }
 }
 
 // listText renders list-like values as [v1,v2], NULL elements as null.
-func listText(values arrow.Array, bounds func(i int) (int, int)) textFn {
-	elem := textFormatter(values)
-	return func(i int) string {
+func listText(values arrow.Array, bounds func(i int) (int, int)) appendFn {
+	elem := textAppender(values)
+	return func(b []byte, i int) []byte {
 		s, e := bounds(i)
-		var b strings.Builder
-		b.WriteByte('[')
+		b = append(b, '[')
 		for j := s; j < e; j++ {
 			if j > s {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
 			if values.IsNull(j) {
-				b.WriteString("null")
+				b = append(b, "null"...)
 			} else {
-				b.WriteString(elem(j))
+				b = elem(b, j)
 			}
 		}
-		b.WriteByte(']')
-		return b.String()
+		return append(b, ']')
 	}
 }
 
-func hexText(b []byte) string {
-	out := make([]byte, 2+2*len(b))
-	out[0], out[1] = '0', 'x'
-	hex.Encode(out[2:], b)
-	return string(out)
+func appendHex(b, v []byte) []byte {
+	b = append(b, '0', 'x')
+	return hex.AppendEncode(b, v)
 }
 
 // FormatTime renders a timestamp as MySQL does: the date and time, then the
 // fractional seconds only when they are not zero (microseconds, or
 // nanoseconds when the value has them). Timestamps are shown in UTC.
 func FormatTime(t time.Time) string {
-	t = t.UTC()
-	ns := t.Nanosecond()
-	switch {
-	case ns == 0:
-		return t.Format("2006-01-02 15:04:05")
-	case ns%1000 == 0:
-		return t.Format("2006-01-02 15:04:05.000000")
-	}
-	return t.Format("2006-01-02 15:04:05.000000000")
+	return string(appendTime(nil, t.UTC(), "2006-01-02 15:04:05"))
 }
 
-func formatClock(t time.Time) string {
-	ns := t.Nanosecond()
-	switch {
+// appendTime appends t in layout plus the fractional seconds that are not
+// zero: six digits, or nine when the value has nanoseconds.
+func appendTime(b []byte, t time.Time, layout string) []byte {
+	b = t.AppendFormat(b, layout)
+	switch ns := t.Nanosecond(); {
 	case ns == 0:
-		return t.Format("15:04:05")
 	case ns%1000 == 0:
-		return t.Format("15:04:05.000000")
+		b = append(b, '.')
+		b = appendPadded(b, ns/1000, 6)
+	default:
+		b = append(b, '.')
+		b = appendPadded(b, ns, 9)
 	}
-	return t.Format("15:04:05.000000000")
+	return b
+}
+
+func appendPadded(b []byte, v, width int) []byte {
+	var tmp [9]byte
+	for i := width - 1; i >= 0; i-- {
+		tmp[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, tmp[:width]...)
 }
 
 // formatDuration renders a duration as MySQL shows TIME: [-]HH:MM:SS with
@@ -261,28 +291,38 @@ func formatDuration(d time.Duration) string {
 // (bits=32) values: the shortest text that reads back to the same value,
 // without trailing zeros, and in exponent form (1e15, 1.5e-20) only for very
 // large or very small magnitudes.
-func FormatFloat(f float64, bits int) string {
+func FormatFloat(f float64, bits int) string { return string(appendFloat(nil, f, bits)) }
+
+func appendFloat(b []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsNaN(f):
-		return "NaN"
+		return append(b, "NaN"...)
 	case math.IsInf(f, 1):
-		return "Inf"
+		return append(b, "Inf"...)
 	case math.IsInf(f, -1):
-		return "-Inf"
+		return append(b, "-Inf"...)
 	case f == 0:
 		if math.Signbit(f) {
-			return "-0"
+			return append(b, "-0"...)
 		}
-		return "0"
+		return append(b, '0')
 	}
-	e := strconv.FormatFloat(f, 'e', -1, bits)
-	k := strings.IndexByte(e, 'e')
-	exp, _ := strconv.Atoi(e[k+1:])
+	var scratch [32]byte
+	e := strconv.AppendFloat(scratch[:0], f, 'e', -1, bits)
+	k := bytes.IndexByte(e, 'e')
+	exp := 0
+	for _, c := range e[k+2:] { // e[k+1] is the sign
+		exp = exp*10 + int(c-'0')
+	}
+	if e[k+1] == '-' {
+		exp = -exp
+	}
 	if exp < -15 || exp >= 15 {
 		// MySQL writes 1e15 and 1.5e-20: no plus sign, no leading zero.
-		return e[:k] + "e" + strconv.Itoa(exp)
+		b = append(b, e[:k+1]...)
+		return strconv.AppendInt(b, int64(exp), 10)
 	}
-	return strconv.FormatFloat(f, 'f', -1, bits)
+	return strconv.AppendFloat(b, f, 'f', -1, bits)
 }
 
 // jsonFormatter returns a function appending non-null values of arr as JSON:
@@ -296,18 +336,26 @@ func jsonFormatter(arr arrow.Array) appendJSONFn {
 	case *array.Int8, *array.Int16, *array.Int32, *array.Int64,
 		*array.Uint8, *array.Uint16, *array.Uint32, *array.Uint64,
 		*array.Decimal32, *array.Decimal64, *array.Decimal128, *array.Decimal256:
-		txt := textFormatter(arr)
-		return func(b []byte, i int) []byte { return append(b, txt(i)...) }
+		return textAppender(arr)
 	case *array.Float16, *array.Float32, *array.Float64:
-		txt := textFormatter(arr)
+		app := textAppender(arr)
 		return func(b []byte, i int) []byte {
-			s := txt(i)
-			if s == "NaN" || s == "Inf" || s == "-Inf" {
-				// JSON has no literal for these.
-				return strconv.AppendQuote(b, s)
+			n := len(b)
+			b = app(b, i)
+			if c := b[n]; c == 'N' || c == 'I' || c == '-' && b[n+1] == 'I' {
+				// JSON has no literal for NaN and infinities: quote them.
+				b = append(b[:n+1], b[n:]...)
+				b[n] = '"'
+				b = append(b, '"')
 			}
-			return append(b, s...)
+			return b
 		}
+	case *array.String:
+		return func(b []byte, i int) []byte { return appendJSONString(b, a.Value(i)) }
+	case *array.LargeString:
+		return func(b []byte, i int) []byte { return appendJSONString(b, a.Value(i)) }
+	case *array.StringView:
+		return func(b []byte, i int) []byte { return appendJSONString(b, a.Value(i)) }
 	case *array.Binary:
 		return func(b []byte, i int) []byte { return appendBase64(b, a.Value(i)) }
 	case *array.LargeBinary:
@@ -350,8 +398,13 @@ func jsonFormatter(arr arrow.Array) appendJSONFn {
 	case *array.Null:
 		return func(b []byte, _ int) []byte { return append(b, "null"...) }
 	}
-	txt := textFormatter(arr)
-	return func(b []byte, i int) []byte { return appendJSONString(b, txt(i)) }
+	// Dates, times and the rest: their text, as a JSON string.
+	app := textAppender(arr)
+	var scratch []byte
+	return func(b []byte, i int) []byte {
+		scratch = app(scratch[:0], i)
+		return appendJSONString(b, scratch)
+	}
 }
 
 func listJSON(values arrow.Array, bounds func(i int) (int, int)) appendJSONFn {
@@ -381,7 +434,7 @@ func appendBase64(b, v []byte) []byte {
 
 // appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
 // so that the output always parses.
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString[S ~string | ~[]byte](b []byte, s S) []byte {
 	const hexDigits = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(s); {
@@ -404,7 +457,7 @@ func appendJSONString(b []byte, s string) []byte {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, "\ufffd"...)
 		} else {

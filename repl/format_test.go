@@ -3,6 +3,8 @@ package repl
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -370,6 +372,78 @@ func TestFormatDuration(t *testing.T) {
 	for _, c := range cases {
 		if got := formatDuration(c.d); got != c.want {
 			t.Errorf("formatDuration(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
+func TestCSVCellAndSpecialFloats(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"", `""`},
+		{" lead", `" lead"`},
+		{"a,b", `"a,b"`},
+		{"say \"x\"", `"say ""x"""`},
+		{"two\nlines", "\"two\nlines\""},
+	}
+	for _, c := range cases {
+		if got := string(csvCell(nil, []byte(c.in))); got != c.want {
+			t.Errorf("csvCell(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+	if got := string(tsvCell(nil, []byte("a\tb\\c\nd"))); got != `a\tb\\c\nd` {
+		t.Errorf("tsvCell = %s", got)
+	}
+
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	fb := array.NewFloat64Builder(mem)
+	fb.AppendValues([]float64{math.NaN(), math.Inf(1), math.Inf(-1), -1.5}, nil)
+	arr := fb.NewArray()
+	fb.Release()
+	defer arr.Release()
+	app := jsonFormatter(arr)
+	var b []byte
+	for i := 0; i < arr.Len(); i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = app(b, i)
+	}
+	if string(b) != `"NaN","Inf","-Inf",-1.5` {
+		t.Errorf("json floats = %s", b)
+	}
+}
+
+// TestStreamingFormatsDoNotAllocatePerRow checks that CSV, TSV and JSON
+// output of numbers and strings costs no allocation per row.
+func TestStreamingFormatsDoNotAllocatePerRow(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	const rows = 5000
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "i", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "f", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "s", Type: arrow.BinaryTypes.String},
+	}, nil)
+	bld := array.NewRecordBuilder(mem, schema)
+	for r := 0; r < rows; r++ {
+		bld.Field(0).(*array.Int64Builder).Append(int64(r) * 1234567)
+		bld.Field(1).(*array.Float64Builder).Append(float64(r) / 7)
+		bld.Field(2).(*array.StringBuilder).Append("value, with \"quotes\"")
+	}
+	rec := bld.NewRecordBatch()
+	bld.Release()
+	defer rec.Release()
+	for _, f := range []Format{FormatCSV, FormatTSV, FormatJSON} {
+		p := &Printer{Out: io.Discard, Format: f}
+		allocs := testing.AllocsPerRun(3, func() {
+			rdr, _ := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+			if err := p.Print(&genevasql.Result{Reader: rdr}, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs > rows/10 {
+			t.Errorf("%s: %.0f allocations for %d rows; want far fewer than one per row", f, allocs, rows)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -263,44 +264,82 @@ func cellWidth(s string) int {
 	}
 }
 
-func csvCell(s string) string {
-	if s == "" || strings.ContainsAny(s, ",\"\r\n") || s[0] == ' ' || s[len(s)-1] == ' ' {
-		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+// csvCell appends v as a CSV field: quoted when it holds a separator,
+// quote or line break, starts or ends with a space, or is empty (so that an
+// empty string differs from NULL, which is an empty unquoted field).
+func csvCell(b, v []byte) []byte {
+	if len(v) > 0 && v[0] != ' ' && v[len(v)-1] != ' ' && !bytes.ContainsAny(v, ",\"\r\n") {
+		return append(b, v...)
 	}
-	return s
+	b = append(b, '"')
+	for _, c := range v {
+		if c == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, c)
+	}
+	return append(b, '"')
 }
 
-var tsvEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
-
-func tsvCell(s string) string { return tsvEscaper.Replace(s) }
+// tsvCell appends v escaped as mysql --batch does.
+func tsvCell(b, v []byte) []byte {
+	for _, c := range v {
+		switch c {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case 0:
+			b = append(b, '\\', '0')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
 
 // writeDelimited prints a header and one line per row; null is the text of
-// NULL (written unescaped).
-func writeDelimited(w *bufio.Writer, rdr array.RecordReader, cell func(string) string, sep byte, null string) (int64, error) {
+// NULL (written unescaped). Cells are appended to one reused line buffer.
+func writeDelimited(w *bufio.Writer, rdr array.RecordReader, cell func(b, v []byte) []byte, sep byte, null string) (int64, error) {
+	var line, val []byte
 	for c, f := range rdr.Schema().Fields() {
 		if c > 0 {
-			w.WriteByte(sep)
+			line = append(line, sep)
 		}
-		w.WriteString(cell(f.Name))
+		line = cell(line, []byte(f.Name))
 	}
-	w.WriteByte('\n')
-	var n int64
+	line = append(line, '\n')
+	w.Write(line)
+	var (
+		n    int64
+		apps []appendFn
+	)
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
-		fns := cellFns(rec)
 		ncol := int(rec.NumCols())
+		apps = apps[:0]
+		for c := 0; c < ncol; c++ {
+			apps = append(apps, textAppender(rec.Column(c)))
+		}
 		for r := 0; r < int(rec.NumRows()); r++ {
-			for c := 0; c < ncol; c++ {
+			line = line[:0]
+			for c, app := range apps {
 				if c > 0 {
-					w.WriteByte(sep)
+					line = append(line, sep)
 				}
 				if rec.Column(c).IsNull(r) {
-					w.WriteString(null)
+					line = append(line, null...)
 				} else {
-					w.WriteString(cell(fns[c](r)))
+					val = app(val[:0], r)
+					line = cell(line, val)
 				}
 			}
-			w.WriteByte('\n')
+			line = append(line, '\n')
+			w.Write(line)
 		}
 		n += rec.NumRows()
 		if err := w.Flush(); err != nil {
