@@ -14,6 +14,7 @@ func RegisterBuiltins(r *Registry) {
 	registerLogic(r)
 	registerControl(r)
 	registerAggregates(r)
+	registerMath(r)
 	registerExtra(r)
 }
 
