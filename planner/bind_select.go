@@ -118,7 +118,7 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 				}
 				g = fields[i].e
 			} else {
-				e, err := b.bindExpr(it.Expr, sc, exprCtx{clause: inGroup})
+				e, err := b.bindExpr(it.Expr, sc, exprCtx{clause: inGroup, allowAgg: true})
 				if err != nil {
 					return nil, err
 				}

@@ -52,8 +52,8 @@ func (n *lScan) cols() []column {
 	}
 	return n.out
 }
-func (n *lScan) children() []lnode     { return nil }
-func (n *lScan) setChildren([]lnode)   {}
+func (n *lScan) children() []lnode   { return nil }
+func (n *lScan) setChildren([]lnode) {}
 func (n *lScan) describe() string {
 	var names []string
 	for _, c := range n.cols() {

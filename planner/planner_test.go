@@ -122,3 +122,114 @@ func TestColumnNames(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupBy(t *testing.T) {
+	c := fixture(t)
+	runCases(t, c, []qcase{
+		{sql: "SELECT y, count(*), sum(v) FROM t3 GROUP BY y", sorted: true, want: []string{"1 1 1.5", "2 2 6", "NULL 1 4"}},
+		{sql: "SELECT y, count(*) AS n FROM t3 GROUP BY y HAVING n > 1", want: []string{"2 2"}},
+		{sql: "SELECT y, count(*) FROM t3 GROUP BY y HAVING count(*) > 1", want: []string{"2 2"}},
+		{sql: "SELECT y FROM t3 GROUP BY 1 ORDER BY count(*) DESC, y LIMIT 1", want: []string{"2"}},
+		{sql: "SELECT y*10+1, max(v) - min(v) FROM t3 WHERE y IS NOT NULL GROUP BY y*10+1 ORDER BY 1", want: []string{"11 0", "21 1"}},
+		{sql: "SELECT count(*), count(y), count(DISTINCT y) FROM t3", want: []string{"4 3 2"}},
+		{sql: "SELECT count(*) FROM t3 WHERE y > 100", want: []string{"0"}},
+		{sql: "SELECT sum(y) FROM t3 WHERE y > 100", want: []string{"NULL"}},
+		{sql: "SELECT - count(*) + 54 AS col2", want: []string{"53"}},
+		{sql: "SELECT DISTINCT y FROM t3 ORDER BY y", want: []string{"NULL", "1", "2"}},
+		{sql: "SELECT y, v FROM t3 GROUP BY y", code: sqlerr.ErrWrongFieldGroup},
+		{sql: "SELECT y, count(*) FROM t3 GROUP BY count(*)", code: 1056},
+		{sql: "SELECT sum(count(*)) FROM t3", code: sqlerr.ErrInvalidGroupFunc},
+	})
+	c.check(t)
+}
+
+func TestJoins(t *testing.T) {
+	c := fixture(t)
+	runCases(t, c, []qcase{
+		{sql: "SELECT a, name FROM t1, t2 WHERE a = x ORDER BY a", want: []string{"104 alpha", "107 beta", "111 gamma"}},
+		{sql: "SELECT a, name FROM t1 JOIN t2 ON t1.a = t2.x AND t2.name <> 'beta' ORDER BY a", want: []string{"104 alpha", "111 gamma"}},
+		{sql: "SELECT x, a FROM t2 LEFT JOIN t1 ON a = x ORDER BY x", want: []string{"104 104", "107 107", "111 111", "999 NULL"}},
+		{sql: "SELECT x, a FROM t1 RIGHT JOIN t2 ON a = x ORDER BY x", want: []string{"104 104", "107 107", "111 111", "999 NULL"}},
+		{sql: "SELECT count(*) FROM t1, t2", want: []string{"20"}},
+		{sql: "SELECT count(*) FROM t1 AS p, t1 AS q WHERE p.a < q.a", want: []string{"6"}},
+		{sql: "SELECT p.a, q.name, r.y FROM t1 p, t2 q, t3 r WHERE q.x = p.a AND r.y + 103 = p.a", sorted: true, want: []string{"104 alpha 1"}},
+		{sql: "SELECT a FROM t1, t2 WHERE b = 105 AND x = 999", want: []string{"107"}},
+		{sql: "SELECT x FROM t1, t2 WHERE a = 104 AND x > a", sorted: true, want: []string{"107", "111", "999"}},
+		{sql: "SELECT a FROM t1 JOIN t2 USING (a)", code: sqlerr.ErrBadField},
+		{sql: "SELECT a FROM t1 p, t1 q", code: sqlerr.ErrNonUniqField},
+	})
+	c.check(t)
+}
+
+func TestSubqueries(t *testing.T) {
+	c := fixture(t)
+	runCases(t, c, []qcase{
+		{sql: "SELECT a FROM t1 WHERE a > (SELECT avg(a) FROM t1) ORDER BY a", want: []string{"111", "115"}},
+		{sql: "SELECT CASE WHEN c>(SELECT avg(c) FROM t1) THEN a*2 ELSE b*10 END FROM t1 ORDER BY 1", want: []string{"NULL", "222", "230", "1000", "1050"}},
+		{sql: "SELECT a, (SELECT name FROM t2 WHERE x = t1.a) FROM t1 ORDER BY a", want: []string{"NULL NULL", "104 alpha", "107 beta", "111 gamma", "115 NULL"}},
+		{sql: "SELECT a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE x = a) ORDER BY a", want: []string{"104", "107", "111"}},
+		{sql: "SELECT a FROM t1 WHERE NOT EXISTS (SELECT 1 FROM t2 WHERE x = a) ORDER BY a", want: []string{"NULL", "115"}},
+		{sql: "SELECT a FROM t1 WHERE a IN (SELECT x FROM t2) ORDER BY a", want: []string{"104", "107", "111"}},
+		{sql: "SELECT a FROM t1 WHERE a NOT IN (SELECT x FROM t2) ORDER BY a", want: []string{"115"}},
+		{sql: "SELECT a FROM t1 WHERE a NOT IN (SELECT y FROM t3)", want: nil},
+		{sql: "SELECT a FROM t1 WHERE a > ALL (SELECT x FROM t2 WHERE x < 200) ORDER BY a", want: []string{"115"}},
+		{sql: "SELECT a FROM t1 WHERE a < ANY (SELECT x FROM t2 WHERE x < 200) ORDER BY a", want: []string{"104", "107"}},
+		{sql: "SELECT (SELECT count(*) FROM t1 AS x WHERE x.b < t1.b) AS r, b FROM t1 ORDER BY b", want: []string{"0 100", "1 105", "2 112", "3 118", "4 124"}},
+		{sql: "SELECT (SELECT x FROM t2)", code: sqlerr.ErrSubqueryNRows},
+		{sql: "SELECT a FROM t1 WHERE a = (SELECT x, name FROM t2)", code: sqlerr.ErrOperandColumns},
+		{sql: "SELECT s.a FROM (SELECT a, b FROM t1 WHERE b > 104) AS s WHERE s.a < 112 ORDER BY 1", want: []string{"107", "111"}},
+	})
+	c.check(t)
+}
+
+func TestSetOps(t *testing.T) {
+	c := fixture(t)
+	runCases(t, c, []qcase{
+		{sql: "SELECT y FROM t3 UNION SELECT 1 ORDER BY 1", want: []string{"NULL", "1", "2"}},
+		{sql: "SELECT y FROM t3 UNION ALL SELECT 1 ORDER BY 1", want: []string{"NULL", "1", "1", "2", "2"}},
+		{sql: "SELECT y FROM t3 EXCEPT SELECT 2", sorted: true, want: []string{"1", "NULL"}},
+		{sql: "SELECT y FROM t3 INTERSECT SELECT 2", want: []string{"2"}},
+		{sql: "SELECT y AS k FROM t3 UNION SELECT v FROM t3 ORDER BY k DESC LIMIT 2", want: []string{"4", "3.5"}},
+		{sql: "SELECT 1 UNION SELECT 1, 2", code: 1222},
+	})
+	c.check(t)
+}
+
+func TestDML(t *testing.T) {
+	c := fixture(t)
+	for _, tc := range []struct {
+		sql      string
+		affected string
+		check    string
+		want     []string
+	}{
+		{"INSERT INTO t2 (name, x) VALUES ('delta', 5), ('eps', 6)", "2", "SELECT x, name FROM t2 WHERE x < 10 ORDER BY x", []string{"5 delta", "6 eps"}},
+		{"INSERT INTO t2 (x) SELECT y FROM t3 WHERE y = 1", "1", "SELECT x, name FROM t2 WHERE x < 5", []string{"1 NULL"}},
+		{"UPDATE t2 SET name = CASE WHEN name IS NULL THEN 'none' ELSE name END, x = x + 1 WHERE x < 10", "3", "SELECT x, name FROM t2 WHERE x < 10 ORDER BY x", []string{"2 none", "6 delta", "7 eps"}},
+		{"DELETE FROM t2 WHERE x < 10", "3", "SELECT count(*) FROM t2", []string{"4"}},
+		{"INSERT INTO t3 VALUES (7, '2.25')", "1", "SELECT v FROM t3 WHERE y = 7", []string{"2.25"}},
+	} {
+		got, schema, err := c.query(tc.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		if schema.Field(0).Name != "rows_affected" || len(got) != 1 || got[0] != tc.affected {
+			t.Errorf("%s: got %v (%s), want %s rows affected", tc.sql, got, schema, tc.affected)
+		}
+		rows, _, err := c.query(tc.check)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.check, err)
+		}
+		if strings.Join(rows, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("after %s: %s gave %q, want %q", tc.sql, tc.check, rows, tc.want)
+		}
+	}
+	runCases(t, c, []qcase{
+		{sql: "INSERT INTO t2 (x, x) VALUES (1, 2)", code: 1110},
+		{sql: "INSERT INTO t2 (nope) VALUES (1)", code: sqlerr.ErrBadField},
+		{sql: "INSERT INTO t2 VALUES (1)", code: sqlerr.ErrWrongValueCount},
+		{sql: "INSERT INTO t2 (x) VALUES ('abc')", code: sqlerr.ErrTruncatedValue},
+		{sql: "UPDATE t2 SET nope = 1", code: sqlerr.ErrBadField},
+	})
+	c.check(t)
+}
