@@ -40,6 +40,10 @@ type Options struct {
 	// HashThreshold is the initial hash threshold (used only when writing
 	// results in failure messages; comparison follows the expected form).
 	HashThreshold int
+	// BeforeRecord, when set, is called before each record is executed, with
+	// the counts so far (a child process reports progress through it, so a
+	// crash can be pinned to a record).
+	BeforeRecord func(rec *Record, sofar *FileResult)
 }
 
 func (o *Options) engines() []string {
@@ -80,6 +84,7 @@ type FileResult struct {
 	NotRun   int // after a halt, a hung record, or the deadline
 	Halted   bool
 	Hung     bool // a record did not stop after its timeout
+	Crashed  bool // the process running the script died (see RunIsolated)
 	Deadline bool // the run's deadline stopped this file
 	Failures []Failure
 	Elapsed  time.Duration
@@ -208,6 +213,9 @@ func RunRecords(ctx context.Context, file string, recs []Record, db DB, opts Opt
 				res.Skipped++
 				continue
 			}
+		}
+		if opts.BeforeRecord != nil {
+			opts.BeforeRecord(rec, &res)
 		}
 		res.Run++
 		msg, hung := runOne(ctx, db, rec, opts)

@@ -3,6 +3,7 @@ package sqllogic
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,6 +107,50 @@ func findTests(t testing.TB, dir string) []string {
 	return files
 }
 
+// runChild runs one script in a child process (see RunIsolated), giving it
+// a little more than its deadline before killing it.
+func runChild(req ChildRequest) ChildResult {
+	ctx := context.Background()
+	if !req.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, req.Deadline.Add(req.Timeout+30*time.Second))
+		defer cancel()
+	}
+	return RunIsolated(ctx, req, os.Args[0], "-test.run=^TestSLTChild$")
+}
+
+// TestSLTChild is the child process of TestOurs and TestCorpus: it runs the
+// one script named in $GENEVASQL_SLT_CHILD and writes its result as JSON.
+func TestSLTChild(t *testing.T) {
+	spec := os.Getenv(ChildEnv)
+	if spec == "" {
+		t.Skip("runs only as a child process of TestOurs and TestCorpus")
+	}
+	var req ChildRequest
+	if err := json.Unmarshal([]byte(spec), &req); err != nil {
+		t.Fatalf("bad %s: %v", ChildEnv, err)
+	}
+	var dbOpts []genevasql.Option
+	var mem *memory.CheckedAllocator
+	if req.CheckLeaks {
+		mem = memory.NewCheckedAllocator(memory.NewGoAllocator())
+		dbOpts = append(dbOpts, genevasql.WithAllocator(mem))
+	}
+	opts := Options{Engines: req.Engines, Timeout: req.Timeout, SampleEvery: req.Sample, Deadline: req.Deadline,
+		BeforeRecord: ChildProgress(os.Stdout)}
+	res := ChildResult{FileResult: RunFile(context.Background(), req.Path, req.Name, "", opts, dbOpts...)}
+	if mem != nil && !res.Hung {
+		res.Leaked = mem.CurrentAlloc()
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(req.Out, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestOurs runs our own behaviour tests, each file in a fresh database.
 // Files listed in ours_pending.txt run too, but report their progress by
 // skipping instead of failing.
@@ -129,9 +174,9 @@ func TestOurs(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			res := RunFile(context.Background(), filepath.Join(oursDir, name), filepath.Join("testdata", name), t.TempDir(),
-				Options{Engines: []string{"mysql", "genevasql"}, Timeout: timeout}, genevasql.WithAllocator(mem))
+			cres := runChild(ChildRequest{Path: filepath.Join(oursDir, name), Name: filepath.Join("testdata", name),
+				Engines: []string{"mysql", "genevasql"}, Timeout: timeout, CheckLeaks: true})
+			res := cres.FileResult
 			if pending[name] && !failPending {
 				if res.Ok() && res.NotRun == 0 {
 					t.Skipf("pending, but all %d records now pass: remove %s from %s", res.Run, name, pendingList)
@@ -145,10 +190,10 @@ func TestOurs(t *testing.T) {
 			for _, f := range res.Failures {
 				t.Error(f.String())
 			}
-			if res.Hung {
-				t.Errorf("a record hung; %d records not run", res.NotRun)
-			} else if leaked := mem.CurrentAlloc(); leaked != 0 {
-				t.Errorf("the engine did not release %d bytes of Arrow memory after Close", leaked)
+			if res.Hung || res.Crashed {
+				t.Errorf("%d records not run after the failure above", res.NotRun)
+			} else if cres.Leaked != 0 {
+				t.Errorf("the engine did not release %d bytes of Arrow memory after Close", cres.Leaked)
 			}
 		})
 	}
@@ -227,13 +272,11 @@ func TestCorpus(t *testing.T) {
 				t.Parallel()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				opts := Options{Timeout: timeout, Deadline: deadline}
+				req := ChildRequest{Path: filepath.Join(dir, name), Name: name, Timeout: timeout, Deadline: deadline}
 				if bigGenerated(name) {
-					opts.SampleEvery = sample
+					req.Sample = sample
 				}
-				// The system temp folder, not t.TempDir: a hung engine may still
-				// be writing when the test ends.
-				res := RunFile(context.Background(), filepath.Join(dir, name), name, "", opts)
+				res := runChild(req).FileResult
 				mu.Lock()
 				results[name] = res
 				mu.Unlock()
@@ -277,6 +320,8 @@ func corpusReport(results map[string]FileResult, mustPass map[string]bool, sampl
 		r := results[n]
 		note := ""
 		switch {
+		case r.Crashed:
+			note = "crashed"
 		case r.Hung:
 			note = "hung"
 		case r.Deadline:
