@@ -176,12 +176,16 @@ func Run(ctx context.Context, cfg Config) error {
 			fmt.Fprintln(sh.out, "Bye")
 			return nil
 		}
-		if !Complete(text) {
+		// Run the statements ended so far; keep an unfinished tail typed on
+		// the same line for the next lines, as the mysql client does.
+		done, rest := SplitComplete(text)
+		if done == "" {
 			continue
 		}
 		buf.Reset()
-		_ = rl.SaveHistory(historyEntry(text))
-		sh.runText(ctx, text)
+		buf.WriteString(rest)
+		_ = rl.SaveHistory(historyEntry(done))
+		sh.runText(ctx, done)
 	}
 }
 

@@ -21,6 +21,8 @@ func TestShellSession(t *testing.T) {
 		"SELECT 1,",           // continues on the next line
 		"  2;",                // the fake cannot parse "1,\n  2": error with caret
 		"INSERT x; SELECT 5;", // two statements on one line
+		"SELECT 6; INSERT",    // the first runs now, the tail waits
+		"y;",
 		`\d`,
 		`\d orders`,
 		`\timing`,
@@ -43,7 +45,7 @@ func TestShellSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRan := []string{"SELECT 1,\n  2", "INSERT x", "SELECT 5", "SHOW TABLES", "DESCRIBE `orders`", "SELECT 7", "FAIL", "SELECT 8"}
+	wantRan := []string{"SELECT 1,\n  2", "INSERT x", "SELECT 5", "SELECT 6", "INSERT\ny", "SHOW TABLES", "DESCRIBE `orders`", "SELECT 7", "FAIL", "SELECT 8"}
 	if strings.Join(db.ran, "|") != strings.Join(wantRan, "|") {
 		t.Errorf("ran %q\nwant %q", db.ran, wantRan)
 	}

@@ -212,3 +212,30 @@ func Complete(text string) bool {
 	rest = strings.TrimLeft(rest, " \t\r\n")
 	return strings.HasPrefix(rest, ";")
 }
+
+// SplitComplete cuts text after its last statement that is terminated by a
+// semicolon: done holds the complete statements (empty if there are none),
+// rest the unfinished remainder with leading white space removed (empty
+// when nothing but comments or space follows).
+func SplitComplete(text string) (done, rest string) {
+	stmts, err := parser.Split(text)
+	if err != nil {
+		stmts = completeBefore(text, err)
+	}
+	cut := -1
+	for _, st := range stmts {
+		after := st.Offset + len(st.Text)
+		trimmed := strings.TrimLeft(text[after:], " \t\r\n")
+		if strings.HasPrefix(trimmed, ";") {
+			cut = len(text) - len(trimmed) + 1
+		}
+	}
+	if cut < 0 {
+		return "", strings.TrimLeft(text, " \t\r\n")
+	}
+	rest = strings.TrimLeft(text[cut:], " \t\r\n")
+	if rs, err := parser.Split(rest); err == nil && len(rs) == 0 {
+		rest = "" // only comments
+	}
+	return text[:cut], rest
+}

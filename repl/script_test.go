@@ -286,3 +286,21 @@ func TestCompleterLoadsNames(t *testing.T) {
 		t.Errorf("completion after a space = %q, %d", got, n)
 	}
 }
+
+func TestSplitComplete(t *testing.T) {
+	cases := []struct{ text, done, rest string }{
+		{"SELECT 1;", "SELECT 1;", ""},
+		{"SELECT 1", "", "SELECT 1"},
+		{"SELECT 1; SELECT", "SELECT 1;", "SELECT"},
+		{"SELECT 1; SELECT 2 ; -- note", "SELECT 1; SELECT 2 ;", ""},
+		{"SELECT ';' ; SELECT 'x", "SELECT ';' ;", "SELECT 'x"},
+		{"SELECT 1;\n  /* open", "SELECT 1;", "/* open"},
+		{"  \n", "", ""},
+	}
+	for _, c := range cases {
+		done, rest := SplitComplete(c.text)
+		if done != c.done || rest != c.rest {
+			t.Errorf("SplitComplete(%q) = %q, %q; want %q, %q", c.text, done, rest, c.done, c.rest)
+		}
+	}
+}
