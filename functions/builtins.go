@@ -15,6 +15,7 @@ func RegisterBuiltins(r *Registry) {
 	registerControl(r)
 	registerAggregates(r)
 	registerMath(r)
+	registerString(r)
 	registerExtra(r)
 }
 
