@@ -123,7 +123,6 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 	}
 	var (
 		held    [][]string // rendered rows waiting for the widths
-		nulls   [][]bool
 		n       int64
 		started bool
 	)
@@ -135,7 +134,7 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 		}
 		w.WriteByte('\n')
 	}
-	row := func(cells []string, isNull []bool, header bool) {
+	row := func(cells []string, header bool) {
 		// A cell with line breaks (an EXPLAIN plan) spans several lines.
 		height := 1
 		for _, s := range cells {
@@ -159,7 +158,7 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 					pad = 0
 				}
 				w.WriteByte(' ')
-				if right[c] && !header && !isNull[c] {
+				if right[c] && !header {
 					w.WriteString(strings.Repeat(" ", pad))
 					w.WriteString(s)
 				} else {
@@ -178,29 +177,28 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 		for c, f := range schema.Fields() {
 			names[c] = f.Name
 		}
-		row(names, make([]bool, ncol), true)
+		row(names, true)
 		line()
 		for i := range held {
-			row(held[i], nulls[i], false)
+			row(held[i], false)
 		}
-		held, nulls = nil, nil
+		held = nil
 	}
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
 		fns := cellFns(rec)
 		for r := 0; r < int(rec.NumRows()); r++ {
 			cells := make([]string, ncol)
-			isNull := make([]bool, ncol)
 			for c := 0; c < ncol; c++ {
 				if rec.Column(c).IsNull(r) {
-					cells[c], isNull[c] = "NULL", true
+					cells[c] = "NULL" // right-aligned in numeric columns, as mysql does
 				} else {
 					cells[c] = sanitizeCell(fns[c](r))
 				}
 			}
 			n++
 			if started {
-				row(cells, isNull, false)
+				row(cells, false)
 				continue
 			}
 			for c, s := range cells {
@@ -209,7 +207,6 @@ func writeTable(w *bufio.Writer, rdr array.RecordReader, limit int) (int64, erro
 				}
 			}
 			held = append(held, cells)
-			nulls = append(nulls, isNull)
 			if len(held) >= limit {
 				start()
 			}
