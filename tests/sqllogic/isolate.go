@@ -1,14 +1,13 @@
 package sqllogic
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +27,7 @@ type ChildRequest struct {
 	Path     string // the script
 	Name     string // how failures name it
 	Out      string // where the child writes its ChildResult (JSON)
+	Progress string // the file ChildProgress writes
 	Engines  []string
 	Timeout  time.Duration
 	Sample   int
@@ -35,6 +35,8 @@ type ChildRequest struct {
 	// CheckLeaks runs the database with a checked allocator and reports
 	// bytes not released after Close.
 	CheckLeaks bool
+	// MaxFailures bounds the failures reported in detail (0: all).
+	MaxFailures int
 }
 
 // ChildResult is what a child process reports.
@@ -43,16 +45,33 @@ type ChildResult struct {
 	Leaked int // bytes of Arrow memory the engine did not release
 }
 
-// progressPrefix starts the lines a child prints before each record:
-// "@@slt <line> <passed> <failed> <skipped>".
-const progressPrefix = "@@slt "
-
-// ChildProgress is the BeforeRecord hook of a child: it tells the parent
-// which record is about to run.
-func ChildProgress(w io.Writer) func(*Record, *FileResult) {
+// ChildProgress is the BeforeRecord hook of a child: before each record it
+// overwrites the progress file with "<line> <passed> <failed> <skipped>",
+// so that the parent can tell, if the child dies, which record killed it.
+// One pwrite per record keeps it cheap.
+func ChildProgress(f *os.File) func(*Record, *FileResult) {
+	buf := make([]byte, 0, 64)
 	return func(rec *Record, r *FileResult) {
-		fmt.Fprintf(w, "%s%d %d %d %d\n", progressPrefix, rec.Line, r.Passed, r.Failed, r.Skipped)
+		buf = fmt.Appendf(buf[:0], "%12d %12d %12d %12d\n", rec.Line, r.Passed, r.Failed, r.Skipped)
+		f.WriteAt(buf, 0)
 	}
+}
+
+// readProgress reads what ChildProgress last wrote.
+func readProgress(path string) (line int, sofar FileResult) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, sofar
+	}
+	f := strings.Fields(string(data))
+	if len(f) != 4 {
+		return 0, sofar
+	}
+	line, _ = strconv.Atoi(f[0])
+	sofar.Passed, _ = strconv.Atoi(f[1])
+	sofar.Failed, _ = strconv.Atoi(f[2])
+	sofar.Skipped, _ = strconv.Atoi(f[3])
+	return line, sofar
 }
 
 // RunIsolated runs req in a child process started as exe args… (normally
@@ -60,13 +79,13 @@ func ChildProgress(w io.Writer) func(*Record, *FileResult) {
 // garbage output is reported as a failure of the script.
 func RunIsolated(ctx context.Context, req ChildRequest, exe string, args ...string) ChildResult {
 	start := time.Now()
-	out, err := os.CreateTemp("", "slt-result-*.json")
+	tmp, err := os.MkdirTemp("", "slt-child-*")
 	if err != nil {
-		return crashResult(req, 0, FileResult{}, "cannot create result file: "+err.Error(), start)
+		return crashResult(req, 0, FileResult{}, "cannot create a folder for the child: "+err.Error(), start)
 	}
-	out.Close()
-	defer os.Remove(out.Name())
-	req.Out = out.Name()
+	defer os.RemoveAll(tmp)
+	req.Out = filepath.Join(tmp, "result.json")
+	req.Progress = filepath.Join(tmp, "progress")
 	spec, err := json.Marshal(req)
 	if err != nil {
 		return crashResult(req, 0, FileResult{}, err.Error(), start)
@@ -75,33 +94,8 @@ func RunIsolated(ctx context.Context, req ChildRequest, exe string, args ...stri
 	cmd.Env = append(os.Environ(), ChildEnv+"="+string(spec))
 	var tail tailBuffer
 	cmd.Stderr = &tail
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return crashResult(req, 0, FileResult{}, err.Error(), start)
-	}
-	if err := cmd.Start(); err != nil {
-		return crashResult(req, 0, FileResult{}, "cannot start child: "+err.Error(), start)
-	}
-	// Follow progress lines; keep everything else (the panic) in tail.
-	lastLine := 0
-	var sofar FileResult
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		l := sc.Text()
-		if rest, ok := strings.CutPrefix(l, progressPrefix); ok {
-			f := strings.Fields(rest)
-			if len(f) == 4 {
-				lastLine, _ = strconv.Atoi(f[0])
-				sofar.Passed, _ = strconv.Atoi(f[1])
-				sofar.Failed, _ = strconv.Atoi(f[2])
-				sofar.Skipped, _ = strconv.Atoi(f[3])
-			}
-			continue
-		}
-		tail.Write([]byte(l + "\n"))
-	}
-	waitErr := cmd.Wait()
+	cmd.Stdout = &tail
+	waitErr := cmd.Run()
 	data, err := os.ReadFile(req.Out)
 	if err == nil && len(data) > 0 {
 		var res ChildResult
@@ -116,6 +110,7 @@ func RunIsolated(ctx context.Context, req ChildRequest, exe string, args ...stri
 	if ctx.Err() != nil {
 		why = "the run was cancelled (" + ctx.Err().Error() + ")"
 	}
+	lastLine, sofar := readProgress(req.Progress)
 	return crashResult(req, lastLine, sofar, why+": "+crashSummary(tail.String()), start)
 }
 
@@ -140,6 +135,7 @@ func crashResult(req ChildRequest, line int, sofar FileResult, msg string, start
 		res.NotRun = max(0, res.Records-res.Run-res.Skipped)
 	}
 	res.Failures = append(res.Failures, Failure{File: req.Name, Line: line, SQL: sql, Msg: msg})
+	res.FailureKinds = map[string]int{normalizeMsg(msg): 1}
 	res.Elapsed = time.Since(start)
 	return ChildResult{FileResult: res}
 }

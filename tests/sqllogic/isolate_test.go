@@ -2,6 +2,7 @@ package sqllogic
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +18,17 @@ func TestHelperCrash(t *testing.T) {
 	case "":
 		t.Skip("helper process for TestRunIsolated")
 	case "crash":
-		fmt.Printf("%s%d %d %d %d\n", progressPrefix, 7, 2, 0, 1)
+		var req ChildRequest
+		if err := json.Unmarshal([]byte(os.Getenv(ChildEnv)), &req); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(req.Progress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		report := ChildProgress(f)
+		report(&Record{Line: 1234567}, &FileResult{Passed: 99999, Failed: 99999, Skipped: 99999})
+		report(&Record{Line: 7}, &FileResult{Passed: 2, Skipped: 1})
 		fmt.Println("some engine log line")
 		done := make(chan struct{})
 		go func() { panic("kaboom in a goroutine") }()

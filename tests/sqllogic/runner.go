@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -44,6 +45,8 @@ type Options struct {
 	// the counts so far (a child process reports progress through it, so a
 	// crash can be pinned to a record).
 	BeforeRecord func(rec *Record, sofar *FileResult)
+	// MaxFailures bounds the failures kept in detail (0: all); all are counted.
+	MaxFailures int
 }
 
 func (o *Options) engines() []string {
@@ -83,11 +86,14 @@ type FileResult struct {
 	Skipped  int // by skipif/onlyif or sampling
 	NotRun   int // after a halt, a hung record, or the deadline
 	Halted   bool
-	Hung     bool // a record did not stop after its timeout
-	Crashed  bool // the process running the script died (see RunIsolated)
-	Deadline bool // the run's deadline stopped this file
-	Failures []Failure
-	Elapsed  time.Duration
+	Hung     bool      // a record did not stop after its timeout
+	Crashed  bool      // the process running the script died (see RunIsolated)
+	Deadline bool      // the run's deadline stopped this file
+	Failures []Failure // the first Options.MaxFailures failures
+	// FailureKinds counts all failures by their message with values and
+	// names blanked out (see normalizeMsg): what to fix first.
+	FailureKinds map[string]int
+	Elapsed      time.Duration
 }
 
 // Ok reports whether nothing failed.
@@ -224,7 +230,13 @@ func RunRecords(ctx context.Context, file string, recs []Record, db DB, opts Opt
 			continue
 		}
 		res.Failed++
-		res.Failures = append(res.Failures, Failure{File: file, Line: rec.Line, SQL: rec.SQL, Msg: msg})
+		if opts.MaxFailures <= 0 || len(res.Failures) < opts.MaxFailures {
+			res.Failures = append(res.Failures, Failure{File: file, Line: rec.Line, SQL: rec.SQL, Msg: msg})
+		}
+		if res.FailureKinds == nil {
+			res.FailureKinds = map[string]int{}
+		}
+		res.FailureKinds[normalizeMsg(msg)]++
 		if hung {
 			res.Hung = true
 			stop = "hung"
@@ -421,4 +433,26 @@ func HashValues(vals []string) string {
 		h.Write([]byte{'\n'})
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+var (
+	reErrCode = regexp.MustCompile(`^(unexpected error: )?ERROR \d+ \([0-9A-Z]+\)`)
+	reNumbers = regexp.MustCompile(`\d+(\.\d+)?`)
+	reQuoted  = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"")
+)
+
+// normalizeMsg groups failures that differ only in values and names.
+func normalizeMsg(msg string) string {
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	// Keep MySQL's error number: it is the most telling part.
+	prefix := reErrCode.FindString(msg)
+	msg = msg[len(prefix):]
+	msg = reQuoted.ReplaceAllString(msg, "'#'")
+	msg = prefix + reNumbers.ReplaceAllString(msg, "#")
+	if len(msg) > 120 {
+		msg = msg[:120] + "…"
+	}
+	return msg
 }

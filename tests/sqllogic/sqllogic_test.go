@@ -136,8 +136,13 @@ func TestSLTChild(t *testing.T) {
 		mem = memory.NewCheckedAllocator(memory.NewGoAllocator())
 		dbOpts = append(dbOpts, genevasql.WithAllocator(mem))
 	}
+	progress, err := os.OpenFile(req.Progress, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer progress.Close()
 	opts := Options{Engines: req.Engines, Timeout: req.Timeout, SampleEvery: req.Sample, Deadline: req.Deadline,
-		BeforeRecord: ChildProgress(os.Stdout)}
+		MaxFailures: req.MaxFailures, BeforeRecord: ChildProgress(progress)}
 	res := ChildResult{FileResult: RunFile(context.Background(), req.Path, req.Name, "", opts, dbOpts...)}
 	if mem != nil && !res.Hung {
 		res.Leaked = mem.CurrentAlloc()
@@ -272,7 +277,7 @@ func TestCorpus(t *testing.T) {
 				t.Parallel()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				req := ChildRequest{Path: filepath.Join(dir, name), Name: name, Timeout: timeout, Deadline: deadline}
+				req := ChildRequest{Path: filepath.Join(dir, name), Name: name, Timeout: timeout, Deadline: deadline, MaxFailures: 50}
 				if bigGenerated(name) {
 					req.Sample = sample
 				}
@@ -340,8 +345,8 @@ func corpusReport(results map[string]FileResult, mustPass map[string]bool, sampl
 		tot.Failed += r.Failed
 		tot.Skipped += r.Skipped
 		tot.NotRun += r.NotRun
-		for _, f := range r.Failures {
-			msgs[normalizeMsg(f.Msg)]++
+		for m, n := range r.FailureKinds {
+			msgs[m] += n
 		}
 	}
 	fmt.Fprintf(&sb, "%-40s %7d %7d %7d %7d %7d %7d\n", "TOTAL", tot.Records, tot.Run, tot.Passed, tot.Failed, tot.Skipped, tot.NotRun)
@@ -383,26 +388,4 @@ func corpusReport(results map[string]FileResult, mustPass map[string]bool, sampl
 		}
 	}
 	return sb.String()
-}
-
-var (
-	reErrCode = regexp.MustCompile(`^(unexpected error: )?ERROR \d+ \([0-9A-Z]+\)`)
-	reNumbers = regexp.MustCompile(`\d+(\.\d+)?`)
-	reQuoted  = regexp.MustCompile("'[^']*'|`[^`]*`|\"[^\"]*\"")
-)
-
-// normalizeMsg groups failures that differ only in values and names.
-func normalizeMsg(msg string) string {
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
-	}
-	// Keep MySQL's error number: it is the most telling part.
-	prefix := reErrCode.FindString(msg)
-	msg = msg[len(prefix):]
-	msg = reQuoted.ReplaceAllString(msg, "'#'")
-	msg = prefix + reNumbers.ReplaceAllString(msg, "#")
-	if len(msg) > 120 {
-		msg = msg[:120] + "…"
-	}
-	return msg
 }
