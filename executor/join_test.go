@@ -150,3 +150,22 @@ func TestNestedLoopJoin(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinEmptySidesStringKeys(t *testing.T) {
+	// Empty inputs of every shape: no batches at all, string keys.
+	for _, kind := range []JoinKind{InnerJoin, LeftJoin, RightJoin, FullJoin, SemiJoin, AntiJoin, NullAwareAntiJoin} {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		k := []expr.Expr{col{0, str}}
+		got := run(t, NewHashJoin(testEnv(mem, 0), values(t, mem, "s:utf8", `[{"s":"a"},{"s":null}]`), values(t, mem, "s:utf8"), kind, k, k, nil))
+		want := map[JoinKind]int{LeftJoin: 2, FullJoin: 2, AntiJoin: 2, NullAwareAntiJoin: 2}[kind]
+		if len(got) != want {
+			t.Fatalf("%s with empty right: %v", kind, got)
+		}
+		got = run(t, NewHashJoin(testEnv(mem, 0), values(t, mem, "s:utf8"), values(t, mem, "s:utf8", `[{"s":"a"},{"s":null}]`), kind, k, k, nil))
+		want = map[JoinKind]int{RightJoin: 2, FullJoin: 2}[kind]
+		if len(got) != want {
+			t.Fatalf("%s with empty left: %v", kind, got)
+		}
+		mem.AssertSize(t, 0)
+	}
+}

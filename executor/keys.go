@@ -88,6 +88,11 @@ func (v *keyVec) load(a arrow.Array) {
 	case shapeFolded, shapeBytes:
 		v.offs = growI64(v.offs, n+1)
 		v.data = v.data[:0]
+		if n == 0 {
+			// Empty arrays may have no offsets buffer at all.
+			v.offs[0] = 0
+			return
+		}
 		switch a := a.(type) {
 		case *array.String:
 			o := a.ValueOffsets()
@@ -402,8 +407,9 @@ func (s *keyStore) bytesSize() int {
 type groupTable struct {
 	stores []keyStore
 	hashes []uint64 // per group
-	slots  []uint32 // 0: empty, else group id + 1
-	mask   uint64
+	// slots hold the hash next to the id so a probe touches one cache line.
+	slots []slot
+	mask  uint64
 	n      int
 
 	// per-batch scratch
@@ -443,15 +449,20 @@ func newGroupTable(types []arrow.DataType) *groupTable {
 	return g
 }
 
+type slot struct {
+	h  uint64
+	id uint32 // 0: empty, else group id + 1
+}
+
 func (g *groupTable) resize(capacity int) {
-	g.slots = make([]uint32, capacity)
+	g.slots = make([]slot, capacity)
 	g.mask = uint64(capacity - 1)
 	for gid, h := range g.hashes {
 		p := h & g.mask
-		for g.slots[p] != 0 {
+		for g.slots[p].id != 0 {
 			p = (p + 1) & g.mask
 		}
-		g.slots[p] = uint32(gid) + 1
+		g.slots[p] = slot{h: h, id: uint32(gid) + 1}
 	}
 }
 
@@ -519,17 +530,17 @@ func (g *groupTable) insert(cols []arrow.Array, out []uint32, skipNull bool) (ne
 			p := g.pos[r]
 			for {
 				s := g.slots[p]
-				if s == 0 {
+				if s.id == 0 {
 					gid := uint32(g.n)
 					g.n++
-					g.slots[p] = gid + 1
+					g.slots[p] = slot{h: h, id: gid + 1}
 					g.hashes = append(g.hashes, h)
 					g.newRows = append(g.newRows, r)
 					out[r] = gid
 					break
 				}
-				if g.hashes[s-1] == h {
-					g.cand = append(g.cand, s-1)
+				if s.h == h {
+					g.cand = append(g.cand, s.id-1)
 					g.candIdx = append(g.candIdx, r)
 					g.pos[r] = p
 					break
@@ -591,11 +602,11 @@ func (g *groupTable) lookup(cols []arrow.Array, out []uint32, skipNull bool) {
 			p := g.pos[r]
 			for {
 				s := g.slots[p]
-				if s == 0 {
+				if s.id == 0 {
 					break
 				}
-				if g.hashes[s-1] == h {
-					g.cand = append(g.cand, s-1)
+				if s.h == h {
+					g.cand = append(g.cand, s.id-1)
 					g.candIdx = append(g.candIdx, r)
 					g.pos[r] = p
 					break

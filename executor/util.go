@@ -151,7 +151,8 @@ func takeColumns(ctx context.Context, mem memory.Allocator, cols []arrow.Array, 
 			out[i] = array.MakeArrayOfNull(mem, c.DataType(), len(idx))
 			continue
 		}
-		t, err := compute.TakeArray(cctx, c, ind)
+		// Indices come from our own row numbering, so skip bounds checks.
+		t, err := compute.TakeArrayOpts(cctx, c, ind, compute.TakeOptions{BoundsCheck: false})
 		if err != nil {
 			releaseArrays(out)
 			return nil, fmt.Errorf("executor: take on %s: %w", c.DataType(), err)
