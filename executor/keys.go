@@ -410,7 +410,7 @@ type groupTable struct {
 	// slots hold the hash next to the id so a probe touches one cache line.
 	slots []slot
 	mask  uint64
-	n      int
+	n     int
 
 	// per-batch scratch
 	vecs    []keyVec
