@@ -8,13 +8,14 @@ package planner
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/pingcap/tidb/pkg/parser/ast"
-	_ "github.com/pingcap/tidb/pkg/parser/test_driver" // literal values in ASTs
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/genevasql/genevasql/catalog"
 	"github.com/genevasql/genevasql/executor"
@@ -51,6 +52,7 @@ func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, params []any) (pl
 			pl, err = nil, sqlerr.New(sqlerr.ErrUnknownSystem, "internal planner error: %v", r)
 		}
 	}()
+	numberParams(stmt)
 	if ex, ok := stmt.(*ast.ExplainStmt); ok {
 		if ex.Analyze {
 			return nil, sqlerr.New(sqlerr.ErrNotSupported, "EXPLAIN ANALYZE is not supported yet").At(1, 1)
@@ -226,3 +228,25 @@ func (p *pnode) walkExprs(fn func(expr.Expr)) {
 		c.walkExprs(fn)
 	}
 }
+
+// numberParams gives each `?` its index in text order (the parser leaves
+// them unnumbered).
+func numberParams(stmt ast.StmtNode) {
+	var ps []*test_driver.ParamMarkerExpr
+	stmt.Accept(&paramCollector{out: &ps})
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Offset < ps[j].Offset })
+	for i, p := range ps {
+		p.SetOrder(i)
+	}
+}
+
+type paramCollector struct{ out *[]*test_driver.ParamMarkerExpr }
+
+func (c *paramCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if p, ok := n.(*test_driver.ParamMarkerExpr); ok {
+		*c.out = append(*c.out, p)
+	}
+	return n, false
+}
+
+func (c *paramCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
