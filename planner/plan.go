@@ -240,7 +240,9 @@ func numberParams(stmt ast.StmtNode) {
 	}
 }
 
-type paramCollector struct{ out *[]*test_driver.ParamMarkerExpr }
+type paramCollector struct {
+	out *[]*test_driver.ParamMarkerExpr
+}
 
 func (c *paramCollector) Enter(n ast.Node) (ast.Node, bool) {
 	if p, ok := n.(*test_driver.ParamMarkerExpr); ok {
