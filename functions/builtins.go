@@ -16,6 +16,7 @@ func RegisterBuiltins(r *Registry) {
 	registerAggregates(r)
 	registerMath(r)
 	registerString(r)
+	registerDatetime(r)
 	registerExtra(r)
 }
 

@@ -48,14 +48,14 @@ func intFn(r *Registry, name, desc string, sig []arrow.DataType, f func(ec *Eval
 }
 
 var (
-	s1   = []arrow.DataType{Utf8}
-	s2   = []arrow.DataType{Utf8, Utf8}
-	s3   = []arrow.DataType{Utf8, Utf8, Utf8}
-	si   = []arrow.DataType{Utf8, Int64}
-	sii  = []arrow.DataType{Utf8, Int64, Int64}
-	sis  = []arrow.DataType{Utf8, Int64, Utf8}
-	ssi  = []arrow.DataType{Utf8, Utf8, Int64}
-	i1   = []arrow.DataType{Int64}
+	s1  = []arrow.DataType{Utf8}
+	s2  = []arrow.DataType{Utf8, Utf8}
+	s3  = []arrow.DataType{Utf8, Utf8, Utf8}
+	si  = []arrow.DataType{Utf8, Int64}
+	sii = []arrow.DataType{Utf8, Int64, Int64}
+	sis = []arrow.DataType{Utf8, Int64, Utf8}
+	ssi = []arrow.DataType{Utf8, Utf8, Int64}
+	i1  = []arrow.DataType{Int64}
 )
 
 // runeIndex returns the byte offset of the n-th rune (0-based) of s, or len(s).
