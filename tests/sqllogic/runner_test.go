@@ -289,3 +289,20 @@ func TestSortValues(t *testing.T) {
 		t.Error("sortValues changed its input")
 	}
 }
+
+func TestNormalizeMsg(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"unexpected error: ERROR 1146 (42S02): Table 'x' doesn't exist at line 3 column 7",
+			"unexpected error: ERROR 1146 (42S02): Table '#' doesn't exist at line # column #"},
+		{"expected 30 values, got 12\ngot:\n    1", "expected # values, got #"},
+		{"column 2: expected type T, got I", "column #: expected type T, got I"},
+	}
+	for _, tc := range tests {
+		if got := normalizeMsg(tc.in); got != tc.want {
+			t.Errorf("normalizeMsg(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if a, b := normalizeMsg("unexpected error: ERROR 1054 (42S22): Unknown column 'a'"), normalizeMsg("unexpected error: ERROR 1054 (42S22): Unknown column 'zz'"); a != b {
+		t.Errorf("messages differing only in names group apart: %q vs %q", a, b)
+	}
+}
