@@ -216,3 +216,11 @@ func (o *overwriteOp) body() []byte {
 }
 
 func (o *overwriteOp) conflicts(*txnInfo) error { return nil }
+
+// recoverErr turns a panic in a kernel (Arrow, data file codec) into an error
+// at the API boundary, so no panic escapes to the caller.
+func recoverErr(err *error) {
+	if r := recover(); r != nil {
+		*err = errf(sqlerr.ErrUnknownSystem, "internal error in Lance storage: %v", r)
+	}
+}

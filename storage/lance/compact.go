@@ -217,7 +217,8 @@ func pruneIndexFragments(section []byte, removed map[uint64]bool) []byte {
 // Compact merges small fragments and drops deleted rows in one commit (a
 // Lance Rewrite). Row addresses of rewritten fragments change; the result's
 // Map translates them.
-func (d *Dataset) Compact(ctx context.Context, opts CompactOptions) (*Dataset, CompactResult, error) {
+func (d *Dataset) Compact(ctx context.Context, opts CompactOptions) (_ *Dataset, _ CompactResult, err error) {
+	defer recoverErr(&err)
 	target := int64(opts.TargetRowsPerFragment)
 	if target <= 0 {
 		target = int64(d.maxRowsPerFile)

@@ -213,7 +213,8 @@ func localStore(path string) (objstore.Store, error) {
 
 // Open opens the dataset at path (a folder such as /db/t.lance), at its
 // latest version unless WithVersion or WithTimestamp says otherwise.
-func Open(ctx context.Context, path string, opts ...OpenOption) (*Dataset, error) {
+func Open(ctx context.Context, path string, opts ...OpenOption) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	o := openOptions{}
 	for _, f := range opts {
 		f(&o)
@@ -376,7 +377,8 @@ func stripKey(md arrow.Metadata, key string) arrow.Metadata {
 
 // Create makes a new, empty dataset (version 1) at path with the given
 // schema. It fails if a dataset already exists there.
-func Create(ctx context.Context, path string, schema *arrow.Schema, opts CreateOptions) (*Dataset, error) {
+func Create(ctx context.Context, path string, schema *arrow.Schema, opts CreateOptions) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	fv, err := parseFormat(opts.DataFormat)
 	if err != nil {
 		return nil, err

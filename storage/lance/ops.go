@@ -135,7 +135,8 @@ func (o *deleteOp) conflicts(t *txnInfo) error {
 // Delete marks the rows at the given addresses (fragment id << 32 | offset,
 // as returned by a scan WithRowAddr of this version) as deleted and returns
 // the new version. Addresses already deleted are ignored.
-func (d *Dataset) Delete(ctx context.Context, rowAddrs []uint64) (*Dataset, error) {
+func (d *Dataset) Delete(ctx context.Context, rowAddrs []uint64) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	if len(rowAddrs) == 0 {
 		return d, nil
 	}
@@ -175,7 +176,8 @@ func (o *updateOp) conflicts(t *txnInfo) error {
 
 // Update replaces the rows at rowAddrs by newRows in one commit (Lance's
 // Update operation: the old rows are deleted, the new ones appended).
-func (d *Dataset) Update(ctx context.Context, rowAddrs []uint64, newRows array.RecordReader) (*Dataset, error) {
+func (d *Dataset) Update(ctx context.Context, rowAddrs []uint64, newRows array.RecordReader) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	w, err := d.writeAll(ctx, newRows, d.m.Fields, d.schema)
 	if err != nil {
 		return nil, err
@@ -239,7 +241,8 @@ func (o *configOp) conflicts(t *txnInfo) error {
 // UpdateSchemaMetadata upserts schema metadata keys in one commit; an empty
 // value removes the key. Other keys, including those written by LanceDB,
 // are kept.
-func (d *Dataset) UpdateSchemaMetadata(ctx context.Context, kv map[string]string) (*Dataset, error) {
+func (d *Dataset) UpdateSchemaMetadata(ctx context.Context, kv map[string]string) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	if len(kv) == 0 {
 		return d, nil
 	}
@@ -290,7 +293,8 @@ func (o *mergeOp) conflicts(t *txnInfo) error {
 // per live row (PhysicalRows - DeletedRows, in offset order); in the latter
 // case deleted offsets get nulls.
 func (d *Dataset) AddColumns(ctx context.Context, fields []arrow.Field,
-	values func(ctx context.Context, frag Fragment) (array.RecordReader, error)) (*Dataset, error) {
+	values func(ctx context.Context, frag Fragment) (array.RecordReader, error)) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	if len(fields) == 0 {
 		return d, nil
 	}
@@ -471,7 +475,8 @@ func (o *projectOp) conflicts(t *txnInfo) error {
 
 // DropColumns removes top-level columns (and their nested fields) from the
 // schema in one commit. Data files are not rewritten.
-func (d *Dataset) DropColumns(ctx context.Context, names []string) (*Dataset, error) {
+func (d *Dataset) DropColumns(ctx context.Context, names []string) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	drop := map[int32]bool{}
 	for _, n := range names {
 		i, err := d.columnIndex(n)

@@ -209,7 +209,8 @@ func (o *appendOp) conflicts(t *txnInfo) error {
 
 // Append commits the rows of rdr as new fragments and returns the new
 // version. The rows must have the table's columns, in order.
-func (d *Dataset) Append(ctx context.Context, rdr array.RecordReader) (*Dataset, error) {
+func (d *Dataset) Append(ctx context.Context, rdr array.RecordReader) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	w, err := d.writeAll(ctx, rdr, d.m.Fields, d.schema)
 	if err != nil {
 		return nil, err
@@ -227,7 +228,8 @@ func (d *Dataset) Append(ctx context.Context, rdr array.RecordReader) (*Dataset,
 
 // Overwrite replaces the table's schema and rows in one commit. A nil schema
 // keeps the current one; a nil rdr leaves the table empty.
-func (d *Dataset) Overwrite(ctx context.Context, schema *arrow.Schema, rdr array.RecordReader) (*Dataset, error) {
+func (d *Dataset) Overwrite(ctx context.Context, schema *arrow.Schema, rdr array.RecordReader) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	fields, meta := d.m.Fields, d.SchemaMetadata()
 	tschema := d.schema
 	if schema != nil {
