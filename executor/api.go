@@ -60,6 +60,10 @@ type Env struct {
 	Eval *functions.EvalContext
 	// BatchSize is the target number of rows per output batch.
 	BatchSize int
+	// KeepInstances keeps stateful function instances alive when a plan's
+	// operator closes, so that a job worker opening one plan per task loads
+	// its model once; the owner then calls the plan's Close.
+	KeepInstances bool
 }
 
 // The constructors below are the contract; stubs that panic are replaced by

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/genevasql/genevasql/functions"
@@ -25,7 +26,20 @@ func bstr(b []byte) string {
 
 // appendFolded appends the collation key of s to dst (for hashing).
 func appendFolded(dst, s []byte) []byte {
-	return append(dst, functions.FoldString(bstr(s))...)
+	// ASCII (the common case) lower-cases in place of FoldString, which
+	// would allocate a string per row for upper-case input.
+	for _, c := range s {
+		if c >= utf8.RuneSelf {
+			return append(dst, functions.FoldString(bstr(s))...)
+		}
+	}
+	for _, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // compareFolded orders a and b under the collation: <0, 0, >0.
