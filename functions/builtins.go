@@ -17,6 +17,7 @@ func RegisterBuiltins(r *Registry) {
 	registerMath(r)
 	registerString(r)
 	registerDatetime(r)
+	registerJSON(r)
 	registerExtra(r)
 }
 
