@@ -132,7 +132,7 @@ func conflictf(format string, args ...any) error {
 
 func parseFormat(s string) (format.Version, error) {
 	switch s {
-	case "", "2.0", "stable", "legacy":
+	case "", "2.0":
 		return format.V2_0, nil
 	case "2.1":
 		return format.V2_1, nil
