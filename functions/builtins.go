@@ -18,6 +18,7 @@ func RegisterBuiltins(r *Registry) {
 	registerString(r)
 	registerDatetime(r)
 	registerJSON(r)
+	registerVector(r)
 	registerExtra(r)
 }
 
