@@ -51,10 +51,12 @@ func newOutCol(mem memory.Allocator, dt arrow.DataType, n int) (*outCol, error) 
 	case *arrow.StringType, *arrow.BinaryType:
 		o.shape = shapeVar
 		o.offsets = allocBuf(mem, (n+1)*4)
+		o.setOffset(0, 0)
 		o.data = memory.NewResizableBuffer(mem)
 	case *arrow.LargeStringType, *arrow.LargeBinaryType:
 		o.shape, o.large = shapeVar, true
 		o.offsets = allocBuf(mem, (n+1)*8)
+		o.setOffset(0, 0)
 		o.data = memory.NewResizableBuffer(mem)
 	case *arrow.DictionaryType:
 		o.release()
@@ -90,11 +92,12 @@ func newOutCol(mem memory.Allocator, dt arrow.DataType, n int) (*outCol, error) 
 	return o, nil
 }
 
-// allocBuf returns a zeroed buffer of n bytes (allocators need not zero).
+// allocBuf returns a buffer of n bytes. It is not cleared: decoders write
+// every row (value, validity bit and offset) of the range they cover, and
+// the Go allocator zeroes memory anyway.
 func allocBuf(mem memory.Allocator, n int) *memory.Buffer {
 	b := memory.NewResizableBuffer(mem)
 	b.Resize(n)
-	clear(b.Bytes())
 	return b
 }
 
