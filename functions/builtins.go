@@ -19,6 +19,7 @@ func RegisterBuiltins(r *Registry) {
 	registerDatetime(r)
 	registerJSON(r)
 	registerVector(r)
+	registerMisc(r)
 	registerExtra(r)
 }
 

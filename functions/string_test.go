@@ -52,3 +52,18 @@ func TestString(t *testing.T) {
 		{fn: "concat", args: []arg{}, errCode: 1582},
 	})
 }
+
+func TestMiscString(t *testing.T) {
+	runCases(t, []fnCase{
+		{fn: "substring_index", args: []arg{S("www.mysql.com", "www.mysql.com", "a"), S(".", ".", "."), I(2, -2, 1)}, want: "www.mysql|mysql.com|a"},
+		{fn: "to_base64", args: []arg{S("abc")}, want: "YWJj"},
+		{fn: "from_base64", args: []arg{S("YWJj", "!!")}, want: "abc|NULL"},
+		{fn: "bin", args: []arg{I(12)}, want: "1100"},
+		{fn: "oct", args: []arg{I(12)}, want: "14"},
+		{fn: "ord", args: []arg{S("2", "é")}, want: "50|50089"},
+		{fn: "field", args: []arg{S("Bb", nil), S("Aa", "a"), S("bb", "b")}, want: "2|0"},
+		{fn: "elt", args: []arg{I(1, 3, nil), S("Aa", "Aa", "Aa"), S("Bb", "Bb", "Bb")}, want: "Aa|NULL|NULL"},
+		{fn: "ilike", args: []arg{S("ABC")}, errCode: 1582},
+		{fn: "ilike", args: []arg{S("ABC"), S("a%")}, want: "1"},
+	})
+}
