@@ -20,7 +20,7 @@ import (
 func (s *session) runOwn(st parser.OwnStmt) (*Result, error) {
 	switch n := st.(type) {
 	case *parser.ShowFunctions:
-		return s.showFunctions()
+		return s.showFunctions(n.Like)
 	case *parser.CreateFunction:
 		return s.createFunction(n)
 	case *parser.DropFunction:
@@ -295,11 +295,14 @@ func (s *session) showErrors(jobID string) (*Result, error) {
 	}, nil), rows)
 }
 
-func (s *session) showFunctions() (*Result, error) {
+func (s *session) showFunctions(like string) (*Result, error) {
 	infos := s.e.fns.List()
 	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
 	var rows [][]any
 	for _, f := range infos {
+		if like != "" && !likeString(strings.ToLower(like), strings.ToLower(f.Name)) {
+			continue
+		}
 		origin := "user"
 		if f.Builtin {
 			origin = "builtin"

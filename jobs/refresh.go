@@ -518,7 +518,7 @@ func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.Lanc
 
 func (w *viewWorker) Run(ctx context.Context, t Task) error {
 	w.table.task = t
-	op, err := w.plan.Open(ctx, &executor.Env{Eval: w.eval, BatchSize: int(t.End - t.Start)})
+	op, err := w.plan.Open(ctx, &executor.Env{Eval: w.eval, BatchSize: int(t.End - t.Start), KeepInstances: true})
 	if err != nil {
 		return err
 	}
@@ -552,7 +552,8 @@ func (w *viewWorker) Run(ctx context.Context, t Task) error {
 	return nil
 }
 
-func (w *viewWorker) Close() error { return nil }
+// Close releases the worker's stateful function instances (its models).
+func (w *viewWorker) Close() error { return w.plan.Close() }
 
 // rangeTable is the source table restricted to the current task's rows.
 type rangeTable struct {

@@ -171,7 +171,19 @@ func (pl *Plan) Open(ctx context.Context, env *executor.Env) (executor.Operator,
 	if err != nil {
 		return nil, err
 	}
-	return &planOp{Operator: op, plan: pl}, nil
+	return &planOp{Operator: op, plan: pl, keep: env.KeepInstances}, nil
+}
+
+// Close releases what runs of the plan kept: stateful function instances
+// of runs opened with Env.KeepInstances.
+func (pl *Plan) Close() error {
+	var err error
+	pl.root.walkExprs(func(e expr.Expr) {
+		if cerr := expr.Close(e); cerr != nil && err == nil {
+			err = cerr
+		}
+	})
+	return err
 }
 
 func (pl *Plan) openExplain(env *executor.Env) (op executor.Operator, err error) {
@@ -202,6 +214,7 @@ type planOp struct {
 	executor.Operator
 	plan   *Plan
 	closed bool
+	keep   bool
 }
 
 func (o *planOp) Close() error {
@@ -211,11 +224,11 @@ func (o *planOp) Close() error {
 		for _, s := range o.plan.subs {
 			s.reset()
 		}
-		o.plan.root.walkExprs(func(e expr.Expr) {
-			if cerr := expr.Close(e); cerr != nil && err == nil {
+		if !o.keep {
+			if cerr := o.plan.Close(); cerr != nil && err == nil {
 				err = cerr
 			}
-		})
+		}
 	}
 	return err
 }
