@@ -44,7 +44,7 @@ func TypeLetter(dt arrow.DataType) byte {
 // integers and reals are interchangeable (MySQL's choice between BIGINT and
 // DECIMAL is not something to replicate); text is not.
 func compatibleLetters(want, got byte) bool {
-	if got == 0 || want == got {
+	if got == 0 || got == '?' || want == got {
 		return true
 	}
 	return (want == 'I' || want == 'R') && (got == 'I' || got == 'R')
