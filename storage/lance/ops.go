@@ -303,10 +303,21 @@ func (d *Dataset) AddColumns(ctx context.Context, fields []arrow.Field,
 			return nil, errf(sqlerr.ErrWrongArguments, "Duplicate column name '%s'", f.Name)
 		}
 	}
+	// New ids must not collide with dropped columns still stored in old data
+	// files, so look at the files too, not only the schema.
 	next := int32(0)
 	for _, f := range d.m.Fields {
 		if f.ID >= next {
 			next = f.ID + 1
+		}
+	}
+	for _, fr := range d.m.Fragments {
+		for _, df := range fr.Files {
+			for _, id := range df.Fields {
+				if id >= next {
+					next = id + 1
+				}
+			}
 		}
 	}
 	newSchema := arrow.NewSchema(fields, nil)

@@ -427,3 +427,43 @@ func TestConflicts(t *testing.T) {
 		t.Fatalf("delete after overwrite: %v", err)
 	}
 }
+
+// Re-adding a dropped column must not resurrect the old values: the new
+// column gets a fresh field id.
+func TestDropThenAddSameName(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	d, _ := newTestDataset(t, mem, 0)
+	d = mustAppend(t, d, idBatch(mem, 0, 5))
+	d, err := d.DropColumns(ctx, []string{"name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := arrow.Field{Name: "name", Type: arrow.BinaryTypes.String, Nullable: true}
+	d, err = d.AddColumns(ctx, []arrow.Field{f}, func(ctx context.Context, fr Fragment) (array.RecordReader, error) {
+		s := arrow.NewSchema([]arrow.Field{f}, nil)
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		for i := int64(0); i < fr.PhysicalRows; i++ {
+			b.Append("new")
+		}
+		a := b.NewArray()
+		defer a.Release()
+		rec := array.NewRecordBatch(s, []arrow.Array{a}, int64(a.Len()))
+		defer rec.Release()
+		return array.NewRecordReader(s, []arrow.RecordBatch{rec})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := d.FieldIDs(); ids[1] == 1 {
+		t.Fatalf("dropped field id reused: %v", ids)
+	}
+	names, _ := scanAll(t, d, ScanOptions{})
+	for id, n := range names {
+		if n != "new" {
+			t.Fatalf("id %d: name %q", id, n)
+		}
+	}
+}
