@@ -209,3 +209,33 @@ func TestRefuseUnknownFeatures(t *testing.T) {
 		}
 	}
 }
+
+// Datasets written with V1 manifest names ({version}.manifest) stay V1.
+func TestV1ManifestNames(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.lance")
+	d, err := Create(ctx, path, testSchema, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := objstore.NewLocal(path)
+	b, err := s.ReadFile(ctx, manifestName(1, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Delete(ctx, manifestName(1, true))
+	if err := s.PutIfAbsent(ctx, "_versions/1.manifest", b); err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(ctx, path)
+	if err != nil || o.Version() != 1 {
+		t.Fatalf("open V1: %v %v", o, err)
+	}
+	if _, err := o.UpdateSchemaMetadata(ctx, map[string]string{"a": "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadFile(ctx, "_versions/2.manifest"); err != nil {
+		t.Fatalf("commit did not keep V1 naming: %v", err)
+	}
+	_ = d
+}
