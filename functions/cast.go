@@ -109,6 +109,15 @@ func Cast(ec *EvalContext, arr arrow.Array, to arrow.DataType) (res arrow.Array,
 	if !CanCast(from, to) {
 		return nil, sqlerr.New(sqlerr.ErrUnsupportedType, "cannot convert %s to %s", TypeName(from), TypeName(to))
 	}
+	if from.ID() == arrow.FLOAT32 && to.ID() == arrow.STRING {
+		// FLOAT prints with float32's shortest digits (0.1, not 0.10000000149011612).
+		vals := Values[float32](arr)
+		var buf []byte
+		return StringKernel(ec, []arrow.Array{arr}, n, func(i int) (string, bool) {
+			buf = appendFloat(buf[:0], float64(vals[i]), 32)
+			return string(buf), true
+		}), nil
+	}
 	src, err := normalizeSource(ec, arr)
 	if err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func TestCast(t *testing.T) {
 		{in: S("ab"), to: arrow.BinaryTypes.LargeString, want: "ab"},
 		{in: arg{arrow.BinaryTypes.LargeString, []any{"xy", nil}}, to: Utf8, want: "xy|NULL"},
 		{in: arg{arrow.PrimitiveTypes.Int32, []any{5, nil}}, to: Float64, want: "5|NULL"},
-		{in: arg{Float32, []any{0.5}}, to: Utf8, want: "0.5"},
+		{in: arg{Float32, []any{0.5, 0.1, nil}}, to: Utf8, want: "0.5|0.1|NULL"},
 		{in: N(2), to: Int64, want: "NULL|NULL"},
 	}
 	for _, c := range cases {

@@ -50,6 +50,8 @@ func TestDatetime(t *testing.T) {
 		{fn: "extract", args: []arg{S("DAY_MINUTE"), S("2019-07-02 01:02:03")}, want: "20102"},
 		{fn: "to_days", args: []arg{DT("2007-10-07")}, want: "733321"},
 		{fn: "from_days", args: []arg{I(733321)}, want: "2007-10-07"},
+		{fn: "timestampadd", args: []arg{S("MINUTE"), I(1), S("2003-01-02")}, want: "2003-01-02 00:01:00"},
+		{fn: "makedate", args: []arg{I(2011, 2011, 2011), I(31, 32, 0)}, want: "2011-01-31|2011-02-01|NULL"},
 		{fn: "week", args: []arg{DT("2008-02-20")}, want: "7"},
 	})
 }

@@ -97,6 +97,25 @@ func registerMisc(r *Registry) {
 		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			return StringKernel(ec, nil, n, func(int) (string, bool) { return ServerVersion, true }), nil
 		}}))
+	r.Register(customEntry("between", "(x, lo, hi) -> BOOLEAN", "lo <= x AND x <= hi, compared in the common type", Immutable, 3, 3, betweenResolver))
+	r.Register(NewScalarEntry("timestampadd", "TIMESTAMPADD(unit, n, d) = DATE_ADD(d, INTERVAL n unit)", Immutable,
+		Overload{Args: []arrow.DataType{Utf8, Utf8, Datetime}, Return: Datetime, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return dateAddKernel(1, false)(ec, []arrow.Array{a[2], a[1], a[0]}, n)
+		}}))
+	r.Register(NewScalarEntry("makedate", "MAKEDATE(year, day_of_year)", Immutable,
+		Overload{Args: []arrow.DataType{Int64, Int64}, Return: Date32, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return BinaryNullable[int64, int64, arrow.Date32](ec, a[0], a[1], Date32, func(y, d int64) (arrow.Date32, bool) {
+				if d <= 0 || y < 0 || y > 9999 {
+					return 0, false
+				}
+				if y < 70 {
+					y += 2000
+				} else if y < 100 {
+					y += 1900
+				}
+				return arrow.Date32(daysFromCivil(y, 1, 1) + d - 1), true
+			}), nil
+		}}))
 	// ILIKE is LIKE: the default collation is already case-insensitive.
 	r.Register(customEntry("ilike", "(VARCHAR, VARCHAR[, VARCHAR]) -> BOOLEAN", "case-insensitive LIKE", Immutable, 2, 3, likeResolver))
 	r.Register(NewScalarEntry("istrue_with_null", "x IS TRUE keeping NULL", Immutable, Overload{Args: []arrow.DataType{Bool}, Return: Bool,
@@ -128,4 +147,51 @@ func substringIndex(s, delim string, count int64) string {
 		end = j
 	}
 	return s[end+len(delim):]
+}
+
+func betweenResolver(args []arrow.DataType) (*Bound, error) {
+	ct, err := CommonTypeOf(args)
+	if err != nil {
+		return nil, err
+	}
+	return bound("between", repeatType(ct, 3), Bool, Immutable, func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+		lo, hi := make([]int8, n), make([]int8, n)
+		if err := CompareArrays(a[0], a[1], lo); err != nil {
+			return nil, err
+		}
+		if err := CompareArrays(a[0], a[2], hi); err != nil {
+			return nil, err
+		}
+		// Three-valued: FALSE if either bound is known to fail, even if the other is NULL.
+		out := NewBoolOut(ec.mem(), n)
+		vx, vl, vh := ValidityOf(a[0]), ValidityOf(a[1]), ValidityOf(a[2])
+		for i := 0; i < n; i++ {
+			if !vx.Valid(i) {
+				out.SetNull(i)
+				continue
+			}
+			geLo := triNull
+			if vl.Valid(i) {
+				geLo = boolTri(lo[i] >= 0)
+			}
+			leHi := triNull
+			if vh.Valid(i) {
+				leHi = boolTri(hi[i] <= 0)
+			}
+			switch triAnd(geLo, leHi) {
+			case triTrue:
+				out.Set(i, true)
+			case triNull:
+				out.SetNull(i)
+			}
+		}
+		return out.Finish(), nil
+	}), nil
+}
+
+func boolTri(b bool) tri {
+	if b {
+		return triTrue
+	}
+	return triFalse
 }

@@ -147,6 +147,8 @@ func TestCompare(t *testing.T) {
 		{fn: "like", args: []arg{S("", "abc"), S("%", "a%c%")}, want: "1|1"},
 		{fn: "like", args: []arg{S("Ünïcode"), S("ü%E")}, want: "1"},
 		{fn: "like", args: []arg{I(123), S("1%")}, want: "1"},
+		{fn: "between", args: []arg{I(2, 5, nil, 9, 2), I(1, 1, 1, nil, nil), I(3, 3, 3, 5, 3)}, want: "1|0|NULL|0|NULL"},
+		{fn: "between", args: []arg{S("b"), S("A"), S("C")}, want: "1"},
 	})
 }
 
