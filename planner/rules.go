@@ -8,6 +8,7 @@ import (
 // Column pruning runs separately over the whole statement (pruneColumns)
 // because subqueries read columns of their outer queries.
 func optimize(n lnode) lnode {
+	n = decorrelate(n)
 	n = pushDown(n, nil)
 	n = reorderJoins(n)
 	return n
