@@ -451,8 +451,10 @@ func stringToInt64(ec *EvalContext, s string) (int64, error) {
 			return int64(d.LowBits()), nil
 		}
 	}
-	if err := ec.dataError(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s); err != nil {
-		return 0, err
+	if ec.reports() {
+		if err := ec.dataError(sqlerr.ErrTruncatedValue, "Truncated incorrect INTEGER value: '%s'", s); err != nil {
+			return 0, err
+		}
 	}
 	if neg {
 		return -int64(u), nil
@@ -679,20 +681,17 @@ func decToFloat(v decimal128.Num, s int32) float64 {
 // string meets a number ('3abc' + 1 = 4, with a warning).
 func stringToFloat64(ec *EvalContext, s string) (float64, error) {
 	end := floatPrefixLen(s)
-	num := s[:end]
-	rest := trimSpaces(s[end:])
-	v, perr := strconv.ParseFloat(trimSpaces(num), 64)
-	if perr != nil && trimSpaces(num) != "" {
-		if ne, ok := perr.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			perr = nil // ±Inf/0 from huge exponents: keep the clipped value
-		}
+	num := trimSpaces(s[:end])
+	var v float64
+	if num != "" {
+		var perr error
+		// A range error still yields ±Inf or 0, which MySQL would clip too.
+		v, perr = strconv.ParseFloat(num, 64)
+		_ = perr
 	}
-	if trimSpaces(num) == "" || perr != nil || rest != "" {
+	if (num == "" || trimSpaces(s[end:]) != "") && ec.reports() {
 		if err := ec.dataError(sqlerr.ErrTruncatedValue, "Truncated incorrect DOUBLE value: '%s'", s); err != nil {
 			return 0, err
-		}
-		if perr != nil {
-			return 0, nil
 		}
 	}
 	return v, nil
@@ -1344,9 +1343,11 @@ func castToDatetime(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 			s := sv.Get(i)
 			us, _, ok := ParseDatetime(s)
 			if !ok {
-				if err := ec.dataError(sqlerr.ErrTruncatedValue, "Incorrect datetime value: '%s'", s); err != nil {
-					out.Release()
-					return nil, err
+				if ec.reports() {
+					if err := ec.dataError(sqlerr.ErrTruncatedValue, "Incorrect datetime value: '%s'", s); err != nil {
+						out.Release()
+						return nil, err
+					}
 				}
 				out.SetNull(i)
 				continue

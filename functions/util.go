@@ -236,6 +236,11 @@ func (ec *EvalContext) dataError(code int, format string, args ...any) error {
 	return nil
 }
 
+// reports says whether data errors are observed at all; hot loops check it
+// before formatting a message, so that bad rows cost no allocations when
+// nobody listens.
+func (ec *EvalContext) reports() bool { return ec != nil && (ec.Strict || ec.Warn != nil) }
+
 func (ec *EvalContext) mem() memory.Allocator {
 	if ec == nil || ec.Mem == nil {
 		return memory.DefaultAllocator
