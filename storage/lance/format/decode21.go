@@ -1,10 +1,728 @@
 package format
 
-import "github.com/genevasql/genevasql/sqlerr"
+import (
+	"encoding/binary"
 
-// decodePage21 decodes a 2.1 PageLayout page.
-func (r *Reader) decodePage21(fi *fieldInfo, p *page, a, b uint64, out *outCol, dst int) error {
-	return sqlerr.New(sqlerr.ErrNotSupported, "lance: column %q: reading Lance 2.1 pages (PageLayout) is not supported yet", fi.field.Name)
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+
+	"github.com/genevasql/genevasql/sqlerr"
+)
+
+// 2.1 pages: PageLayout with MiniBlock, AllNull or FullZip layouts. Only
+// flat (non-list) columns are read; the supported compressions are the ones
+// LanceDB 0.31 writes by default for such columns.
+
+const miniBlockAlign = 8
+
+// block is one decompressed run of values of a mini-block chunk.
+type block struct {
+	n    int
+	bits int    // fixed width: bits per value
+	data []byte // fixed: packed values; variable: bytes
+	offs []uint64
+	isVar bool
+	// FixedSizeList: item validity (nil = all valid) and items.
+	fslDim   int
+	fslValid []byte
+	items    *block
+}
+
+func (d *pageDecoder) decode21(a, b uint64, out *outCol, dst int) error {
+	p := d.p
+	if p.layoutErr != nil {
+		return d.corrupt("page layout: %v", p.layoutErr)
+	}
+	l := p.layout
+	for _, x := range l.layers {
+		if x != layerAllValidItem && x != layerNullableItem {
+			return d.unsupported("2.1 list/struct layers")
+		}
+	}
+	if len(l.layers) > 1 {
+		return d.unsupported("2.1 nested layers")
+	}
+	switch l.kind {
+	case plAllNull:
+		out.fillNull(dst, int(b-a))
+		return nil
+	case plMiniBlock:
+		return d.miniBlock(l, a, b, out, dst)
+	case plFullZip:
+		return d.fullZip(l, a, b, out, dst)
+	case plBlob:
+		return d.unsupported("2.1 BlobLayout")
+	}
+	return d.unsupported("2.1 page layout")
+}
+
+type chunkMeta struct {
+	first, n uint64 // first value, number of values
+	off, size uint64
+}
+
+func (d *pageDecoder) readWhole(ref bufRef) ([]byte, error) {
+	_, size, err := d.buffer(ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, size)
+	return out, d.readBuffer(ref, 0, size, out)
+}
+
+func (d *pageDecoder) miniBlock(l *layout21, a, b uint64, out *outCol, dst int) error {
+	if l.rep != nil {
+		return d.unsupported("2.1 repetition levels")
+	}
+	meta, err := d.readWhole(bufRef{index: 0})
+	if err != nil {
+		return err
+	}
+	if len(meta)%2 != 0 {
+		return d.corrupt("mini-block metadata of odd length %d", len(meta))
+	}
+	total := l.numItems
+	if total == 0 {
+		total = d.p.length
+	}
+	if total != d.p.length {
+		return d.corrupt("mini-block page has %d items for %d rows", total, d.p.length)
+	}
+	chunks := make([]chunkMeta, 0, len(meta)/2)
+	var first, off uint64
+	for i := 0; i < len(meta); i += 2 {
+		w := binary.LittleEndian.Uint16(meta[i:])
+		c := chunkMeta{first: first, off: off, size: (uint64(w>>4) + 1) * miniBlockAlign}
+		if i+2 < len(meta) {
+			if w&15 == 0 {
+				return d.corrupt("mini-block chunk %d has no values", i/2)
+			}
+			c.n = 1 << (w & 15)
+		} else {
+			if first > total {
+				return d.corrupt("mini-block chunks hold more than %d values", total)
+			}
+			c.n = total - first
+		}
+		first += c.n
+		off += c.size
+		chunks = append(chunks, c)
+	}
+	if first != total {
+		return d.corrupt("mini-block chunks hold %d values, page has %d", first, total)
+	}
+	// Chunks covering [a, b), read with one request.
+	lo, hi := -1, -1
+	for i, c := range chunks {
+		if c.first+c.n > a && c.first < b {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+		}
+	}
+	if lo < 0 {
+		return nil
+	}
+	_, size, err := d.buffer(bufRef{index: 1})
+	if err != nil {
+		return err
+	}
+	start, end := chunks[lo].off, chunks[hi].off+chunks[hi].size
+	if end > size {
+		return d.corrupt("mini-block chunks end at %d past buffer of %d bytes", end, size)
+	}
+	data := make([]byte, end-start)
+	if err := d.readBuffer(bufRef{index: 1}, start, end, data); err != nil {
+		return err
+	}
+	var dict *block
+	if l.dict != nil {
+		raw, err := d.readWhole(bufRef{index: 2})
+		if err != nil {
+			return err
+		}
+		if l.numDictItems > uint64(len(raw))+1 {
+			return d.corrupt("dictionary of %d items in %d bytes", l.numDictItems, len(raw))
+		}
+		dict, err = d.decodeWholeBlock(l.dict, raw, int(l.numDictItems))
+		if err != nil {
+			return err
+		}
+	}
+	for i := lo; i <= hi; i++ {
+		c := chunks[i]
+		buf := data[c.off-start : c.off-start+c.size]
+		def, vals, err := d.decodeChunk(l, buf, int(c.n))
+		if err != nil {
+			return err
+		}
+		ra, rb := max(a, c.first), min(b, c.first+c.n)
+		from, to := int(ra-c.first), int(rb-c.first)
+		o := dst + int(ra-a)
+		if err := d.emit(vals, dict, from, to, out, o); err != nil {
+			return err
+		}
+		if def != nil {
+			valid := out.valid.Bytes()
+			for k := from; k < to; k++ {
+				if def[k] != 0 {
+					bitutil.ClearBit(valid, o+k-from)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// decodeChunk splits one mini-block chunk into definition levels and
+// decompressed values.
+func (d *pageDecoder) decodeChunk(l *layout21, buf []byte, n int) ([]uint16, *block, error) {
+	pos := 0
+	u16 := func() (int, error) {
+		if pos+2 > len(buf) {
+			return 0, d.corrupt("mini-block chunk header truncated")
+		}
+		v := int(binary.LittleEndian.Uint16(buf[pos:]))
+		pos += 2
+		return v, nil
+	}
+	numLevels, err := u16()
+	if err != nil {
+		return nil, nil, err
+	}
+	defSize := -1
+	if l.def != nil {
+		if defSize, err = u16(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if l.numBuffers > 16 {
+		return nil, nil, d.corrupt("mini-block with %d buffers", l.numBuffers)
+	}
+	sizes := make([]int, l.numBuffers)
+	for i := range sizes {
+		if sizes[i], err = u16(); err != nil {
+			return nil, nil, err
+		}
+	}
+	take := func(sz int) ([]byte, error) {
+		pos = (pos + miniBlockAlign - 1) / miniBlockAlign * miniBlockAlign
+		if pos+sz > len(buf) {
+			return nil, d.corrupt("mini-block buffer of %d bytes past chunk end", sz)
+		}
+		s := buf[pos : pos+sz]
+		pos += sz
+		return s, nil
+	}
+	var def []uint16
+	if defSize >= 0 {
+		raw, err := take(defSize)
+		if err != nil {
+			return nil, nil, err
+		}
+		if numLevels != n {
+			return nil, nil, d.corrupt("chunk has %d definition levels for %d values", numLevels, n)
+		}
+		lv, err := d.decodeWholeBlock(l.def, raw, numLevels)
+		if err != nil {
+			return nil, nil, err
+		}
+		if lv.isVar || lv.bits != 16 {
+			return nil, nil, d.unsupported("definition levels of " + l.def.String())
+		}
+		def = make([]uint16, numLevels)
+		for i := range def {
+			def[i] = binary.LittleEndian.Uint16(lv.data[i*2:])
+		}
+	}
+	bufs := make([][]byte, len(sizes))
+	for i, sz := range sizes {
+		if bufs[i], err = take(sz); err != nil {
+			return nil, nil, err
+		}
+	}
+	vals, rest, err := d.decompress(l.value, bufs, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rest) != 0 {
+		return nil, nil, d.corrupt("%d unused mini-block buffers", len(rest))
+	}
+	return def, vals, nil
+}
+
+// decompress decodes n values of a mini-block chunk, consuming buffers.
+func (d *pageDecoder) decompress(c *compEnc, bufs [][]byte, n int) (*block, [][]byte, error) {
+	if c == nil {
+		return nil, nil, d.corrupt("missing value compression")
+	}
+	if c.bufScheme != 0 {
+		return nil, nil, d.unsupported(c.String() + " with general buffer compression")
+	}
+	next := func() ([]byte, error) {
+		if len(bufs) == 0 {
+			return nil, d.corrupt("%s needs more mini-block buffers", c)
+		}
+		b := bufs[0]
+		bufs = bufs[1:]
+		return b, nil
+	}
+	switch c.kind {
+	case ceFlat, ceInlineBitpacking:
+		raw, err := next()
+		if err != nil {
+			return nil, nil, err
+		}
+		blk, err := d.decodeWholeBlock(c, raw, n)
+		return blk, bufs, err
+	case ceVariable:
+		raw, err := next()
+		if err != nil {
+			return nil, nil, err
+		}
+		blk, err := d.variableChunk(c, raw, n)
+		return blk, bufs, err
+	case ceFsst:
+		inner, rest, err := d.decompress(c.inner, bufs, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		blk, err := d.fsstDecode(c.symbols, inner)
+		return blk, rest, err
+	case ceFixedSizeList:
+		if c.itemsPerValue == 0 || c.itemsPerValue > maxFSLDim {
+			return nil, nil, d.corrupt("FixedSizeList of %d items", c.itemsPerValue)
+		}
+		dim := int(c.itemsPerValue)
+		blk := &block{n: n, fslDim: dim}
+		if c.hasValidity {
+			v, err := next()
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(v)*8 < n*dim {
+				return nil, nil, d.corrupt("FixedSizeList validity too short")
+			}
+			blk.fslValid = v
+		}
+		items, rest, err := d.decompress(c.inner, bufs, n*dim)
+		if err != nil {
+			return nil, nil, err
+		}
+		blk.items = items
+		return blk, rest, nil
+	}
+	return nil, nil, d.unsupported("2.1 " + c.String())
+}
+
+// decodeWholeBlock decodes a single buffer holding n values (definition
+// levels, dictionaries, flat or bit-packed mini-block values).
+func (d *pageDecoder) decodeWholeBlock(c *compEnc, raw []byte, n int) (*block, error) {
+	if c.bufScheme != 0 {
+		return nil, d.unsupported(c.String() + " with general buffer compression")
+	}
+	switch c.kind {
+	case ceFlat:
+		bits := int(c.bits)
+		if bits != 1 && (bits%8 != 0 || bits == 0 || bits > 256) {
+			return nil, d.unsupported("Flat of " + itoa64(c.bits) + " bits")
+		}
+		need := (n*bits + 7) / 8
+		if len(raw) < need {
+			return nil, d.corrupt("Flat buffer of %d bytes for %d values of %d bits", len(raw), n, bits)
+		}
+		return &block{n: n, bits: bits, data: raw[:need]}, nil
+	case ceInlineBitpacking:
+		return d.unpackInline(c, raw, n)
+	case ceOutOfLineBitpacking:
+		return d.unpackOutOfLine(c, raw, n)
+	case ceVariable:
+		return d.variableBlock(c, raw, n)
+	}
+	return nil, d.unsupported("2.1 " + c.String())
+}
+
+// unpackInline decodes InlineBitpacking: groups of 1024 values, each a
+// little-endian bit width (one value wide) then 1024 values packed in the
+// FastLanes transposed layout.
+func (d *pageDecoder) unpackInline(c *compEnc, raw []byte, n int) (*block, error) {
+	t := int(c.bits)
+	if t != 8 && t != 16 && t != 32 && t != 64 {
+		return nil, d.unsupported("InlineBitpacking of " + itoa64(c.bits) + " bits")
+	}
+	tb := t / 8
+	groups := (n + 1023) / 1024
+	out := make([]byte, groups*1024*tb)
+	pos := 0
+	for g := 0; g < groups; g++ {
+		if pos+tb > len(raw) {
+			return nil, d.corrupt("bit-packed group header truncated")
+		}
+		w := int(readUint(raw[pos:], tb))
+		pos += tb
+		if w > t {
+			return nil, d.corrupt("bit width %d for %d-bit values", w, t)
+		}
+		size := 1024 * w / 8
+		if pos+size > len(raw) {
+			return nil, d.corrupt("bit-packed group truncated")
+		}
+		unpackFastLanes(raw[pos:pos+size], t, w, out[g*1024*tb:(g+1)*1024*tb])
+		pos += size
+	}
+	return &block{n: n, bits: t, data: out[:n*tb]}, nil
+}
+
+// unpackOutOfLine decodes OutOfLineBitpacking: 1024-value groups packed
+// with one bit width (from the inner Flat); a final partial group is either
+// packed with padding or stored raw, told apart by the buffer length.
+func (d *pageDecoder) unpackOutOfLine(c *compEnc, raw []byte, n int) (*block, error) {
+	t := int(c.bits)
+	if t != 8 && t != 16 && t != 32 && t != 64 {
+		return nil, d.unsupported("OutOfLineBitpacking of " + itoa64(c.bits) + " bits")
+	}
+	if c.inner == nil || c.inner.kind != ceFlat || c.inner.bits > uint64(t) {
+		return nil, d.unsupported("OutOfLineBitpacking values as " + c.inner.String())
+	}
+	w := int(c.inner.bits)
+	tb := t / 8
+	wordsPerGroup := (1024*w + t - 1) / t
+	whole, tail := n/1024, n%1024
+	out := make([]byte, (whole+1)*1024*tb)
+	words := len(raw) / tb
+	if words < whole*wordsPerGroup {
+		return nil, d.corrupt("bit-packed buffer of %d bytes for %d values", len(raw), n)
+	}
+	for g := 0; g < whole; g++ {
+		unpackFastLanes(raw[g*wordsPerGroup*tb:(g+1)*wordsPerGroup*tb], t, w, out[g*1024*tb:])
+	}
+	if tail > 0 {
+		rest := raw[whole*wordsPerGroup*tb:]
+		switch {
+		case words == whole*wordsPerGroup+tail:
+			copy(out[whole*1024*tb:], rest[:tail*tb])
+		case len(rest) >= wordsPerGroup*tb:
+			unpackFastLanes(rest[:wordsPerGroup*tb], t, w, out[whole*1024*tb:])
+		default:
+			return nil, d.corrupt("bit-packed tail of %d bytes for %d values", len(rest), tail)
+		}
+	}
+	return &block{n: n, bits: t, data: out[:n*tb]}, nil
+}
+
+// fsstDecode expands FSST-compressed strings: code bytes index the symbol
+// table (up to 8 bytes each); code 255 escapes one literal byte.
+func (d *pageDecoder) fsstDecode(table []byte, in *block) (*block, error) {
+	if !in.isVar {
+		return nil, d.corrupt("Fsst over fixed-width values")
+	}
+	if len(table) < 8 {
+		return nil, d.corrupt("Fsst symbol table of %d bytes", len(table))
+	}
+	info := binary.LittleEndian.Uint64(table)
+	if info&(1<<24) == 0 {
+		return in, nil // the encoder stored the strings uncompressed
+	}
+	nsym := int(info & 255)
+	if len(table) < 8+nsym*9 {
+		return nil, d.corrupt("Fsst symbol table too short for %d symbols", nsym)
+	}
+	syms := table[8 : 8+nsym*8]
+	lens := table[8+nsym*8 : 8+nsym*9]
+	outData := make([]byte, 0, 3*len(in.data))
+	offs := make([]uint64, in.n+1)
+	for i := 0; i < in.n; i++ {
+		s := in.data[in.offs[i]:in.offs[i+1]]
+		for j := 0; j < len(s); j++ {
+			code := int(s[j])
+			if code == 255 {
+				j++
+				if j >= len(s) {
+					return nil, d.corrupt("Fsst escape at end of string")
+				}
+				outData = append(outData, s[j])
+				continue
+			}
+			if code >= nsym || lens[code] > 8 {
+				return nil, d.corrupt("Fsst code %d of %d symbols", code, nsym)
+			}
+			outData = append(outData, syms[code*8:code*8+int(lens[code])]...)
+		}
+		offs[i+1] = uint64(len(outData))
+	}
+	return &block{n: in.n, isVar: true, offs: offs, data: outData}, nil
+}
+
+func readUint(b []byte, width int) uint64 {
+	switch width {
+	case 1:
+		return uint64(b[0])
+	case 2:
+		return uint64(binary.LittleEndian.Uint16(b))
+	case 4:
+		return uint64(binary.LittleEndian.Uint32(b))
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
+func putUint(b []byte, width int, v uint64) {
+	switch width {
+	case 1:
+		b[0] = byte(v)
+	case 2:
+		binary.LittleEndian.PutUint16(b, uint16(v))
+	case 4:
+		binary.LittleEndian.PutUint32(b, uint32(v))
+	default:
+		binary.LittleEndian.PutUint64(b, v)
+	}
+}
+
+var flOrder = [8]int{0, 4, 2, 6, 1, 5, 3, 7}
+
+// unpackFastLanes unpacks 1024 values of t bits packed with width w. Lane
+// l's bit stream is made of t-bit words stored at word index lanes*k+l;
+// row r of the lane is output value flOrder[r/8]*16 + (r%8)*128 + l.
+func unpackFastLanes(packed []byte, t, w int, out []byte) {
+	tb := t / 8
+	lanes := 1024 / t
+	word := func(i int) uint64 { return readUint(packed[i*tb:], tb) }
+	var mask uint64 = 1<<uint(w) - 1
+	if w == 64 {
+		mask = ^uint64(0)
+	}
+	for lane := 0; lane < lanes; lane++ {
+		for row := 0; row < t; row++ {
+			idx := flOrder[row/8]*16 + (row%8)*128 + lane
+			var v uint64
+			if w > 0 {
+				bit := row * w
+				k, shift := bit/t, bit%t
+				v = word(lanes*k+lane) >> uint(shift)
+				if shift+w > t {
+					v |= word(lanes*(k+1)+lane) << uint(t-shift)
+				}
+				v &= mask
+			}
+			putUint(out[idx*tb:], tb, v)
+		}
+	}
+}
+
+// variableChunk decodes a Variable mini-block buffer: n+1 offsets (absolute
+// within the buffer), then the bytes.
+func (d *pageDecoder) variableChunk(c *compEnc, raw []byte, n int) (*block, error) {
+	if c.inner == nil {
+		return nil, d.corrupt("Variable without offsets encoding")
+	}
+	var offs []uint64
+	switch c.inner.kind {
+	case ceFlat:
+		w := int(c.inner.bits) / 8
+		if (w != 4 && w != 8) || len(raw) < (n+1)*w {
+			return nil, d.corrupt("Variable offsets of %d bits in %d bytes", c.inner.bits, len(raw))
+		}
+		offs = make([]uint64, n+1)
+		for i := range offs {
+			offs[i] = readUint(raw[i*w:], w)
+		}
+	default:
+		return nil, d.unsupported("Variable offsets as " + c.inner.String())
+	}
+	return d.varFromOffsets(offs, raw, n)
+}
+
+func (d *pageDecoder) varFromOffsets(offs []uint64, raw []byte, n int) (*block, error) {
+	for i := 1; i <= n; i++ {
+		if offs[i] < offs[i-1] {
+			return nil, d.corrupt("variable offsets decrease")
+		}
+	}
+	if offs[n] > uint64(len(raw)) {
+		return nil, d.corrupt("variable offsets reach %d past %d bytes", offs[n], len(raw))
+	}
+	return &block{n: n, isVar: true, offs: offs, data: raw}, nil
+}
+
+// variableBlock decodes a whole-buffer Variable block: bits per offset and
+// the start of the bytes (one offset wide each), then n+1 offsets relative
+// to the bytes, then the bytes.
+func (d *pageDecoder) variableBlock(c *compEnc, raw []byte, n int) (*block, error) {
+	if len(raw) < 8 {
+		return nil, d.corrupt("variable block of %d bytes", len(raw))
+	}
+	w := 4
+	if binary.LittleEndian.Uint32(raw) == 64 {
+		w = 8
+	}
+	if len(raw) < 2*w {
+		return nil, d.corrupt("variable block of %d bytes", len(raw))
+	}
+	bytesStart := readUint(raw[w:], w)
+	if bytesStart > uint64(len(raw)) || uint64(2*w+(n+1)*w) > bytesStart {
+		return nil, d.corrupt("variable block offsets do not fit")
+	}
+	offs := make([]uint64, n+1)
+	for i := range offs {
+		offs[i] = readUint(raw[2*w+i*w:], w)
+	}
+	blk, err := d.varFromOffsets(offs, raw[bytesStart:], n)
+	return blk, err
+}
+
+// emit writes values [from, to) of a decoded block into out at row dst,
+// marking them valid (definition levels are applied by the caller).
+func (d *pageDecoder) emit(v *block, dict *block, from, to int, out *outCol, dst int) error {
+	n := to - from
+	if dict != nil {
+		if v.isVar || v.bits%8 != 0 || v.bits == 0 || v.bits > 64 {
+			return d.corrupt("dictionary indices of %d bits", v.bits)
+		}
+		w := v.bits / 8
+		idx := make([]int, n)
+		for k := range idx {
+			x := readUint(v.data[(from+k)*w:], w)
+			if x >= uint64(dict.n) {
+				return d.corrupt("dictionary index %d past %d items", x, dict.n)
+			}
+			idx[k] = int(x)
+		}
+		return d.emitIdx(dict, idx, out, dst)
+	}
+	idx := make([]int, n)
+	for k := range idx {
+		idx[k] = from + k
+	}
+	return d.emitIdx(v, idx, out, dst)
+}
+
+// emitIdx copies block values idx into out rows [dst, dst+len(idx)).
+func (d *pageDecoder) emitIdx(v *block, idx []int, out *outCol, dst int) error {
+	n := len(idx)
+	out.setValid(dst, n, true)
+	switch out.shape {
+	case shapeFixed:
+		if v.isVar || v.bits != out.width*8 {
+			return d.corrupt("values of %d bits for a %d-byte type", v.bits, out.width)
+		}
+		w := out.width
+		vals := out.values.Bytes()
+		for k, i := range idx {
+			copy(vals[(dst+k)*w:(dst+k+1)*w], v.data[i*w:(i+1)*w])
+		}
+	case shapeBool:
+		if v.isVar || v.bits != 1 {
+			return d.corrupt("values of %d bits for a bool column", v.bits)
+		}
+		vals := out.values.Bytes()
+		for k, i := range idx {
+			bitutil.SetBitTo(vals, dst+k, bitutil.BitIsSet(v.data, i))
+		}
+	case shapeVar:
+		if !v.isVar {
+			return d.corrupt("fixed-width values for a %s column", out.dt)
+		}
+		for k, i := range idx {
+			s, e := v.offs[i], v.offs[i+1]
+			if err := out.checkDataSize(int64(out.dataLen) + int64(e-s)); err != nil {
+				return err
+			}
+			out.growData(int(e - s))
+			copy(out.data.Bytes()[out.dataLen:], v.data[s:e])
+			out.dataLen += int(e - s)
+			out.setOffset(dst+k+1, int64(out.dataLen))
+		}
+	case shapeFSL:
+		if v.items == nil || v.fslDim != out.dim {
+			return d.corrupt("values are not a FixedSizeList of %d", out.dim)
+		}
+		dim := out.dim
+		cidx := make([]int, 0, n*dim)
+		for _, i := range idx {
+			for j := 0; j < dim; j++ {
+				cidx = append(cidx, i*dim+j)
+			}
+		}
+		if err := d.emitIdx(v.items, cidx, out.child, dst*dim); err != nil {
+			return err
+		}
+		if v.fslValid != nil {
+			cv := out.child.valid.Bytes()
+			for k, i := range cidx {
+				if !bitutil.BitIsSet(v.fslValid, i) {
+					bitutil.ClearBit(cv, dst*dim+k)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fullZip reads a FullZip page (values of 256 bytes or more, e.g. long
+// vectors): fixed-width values without control words only.
+func (d *pageDecoder) fullZip(l *layout21, a, b uint64, out *outCol, dst int) error {
+	if l.bitsRep != 0 {
+		return d.unsupported("2.1 FullZip with repetition")
+	}
+	if l.isVar {
+		return d.unsupported("2.1 FullZip with variable-width values")
+	}
+	if l.bitsPerValue%8 != 0 || l.bitsPerValue == 0 {
+		return d.unsupported("2.1 FullZip of " + itoa64(uint64(l.bitsPerValue)) + " bits")
+	}
+	cw := int(l.bitsDef+7) / 8
+	if l.bitsDef > 16 {
+		return d.unsupported("2.1 FullZip control words")
+	}
+	vw := int(l.bitsPerValue / 8)
+	stride := uint64(cw + vw)
+	n := int(b - a)
+	from, err := d.mulRows(a, stride)
+	if err != nil {
+		return err
+	}
+	to, err := d.mulRows(b, stride)
+	if err != nil {
+		return err
+	}
+	raw := make([]byte, to-from)
+	if err := d.readBuffer(bufRef{index: 0}, from, to, raw); err != nil {
+		return err
+	}
+	vals := &block{n: n, bits: int(l.bitsPerValue), data: make([]byte, n*vw)}
+	def := make([]uint16, n)
+	for k := 0; k < n; k++ {
+		row := raw[k*int(stride):]
+		if cw > 0 {
+			def[k] = uint16(readUint(row, cw))
+		}
+		copy(vals.data[k*vw:], row[cw:cw+vw])
+	}
+	// A FullZip fixed-width value of an FSL column is the whole list.
+	blk := vals
+	if out.shape == shapeFSL {
+		c := l.value
+		if c == nil || c.kind != ceFixedSizeList || c.inner == nil || c.inner.kind != ceFlat || c.hasValidity {
+			return d.unsupported("2.1 FullZip value compression " + l.value.String())
+		}
+		blk = &block{n: n, fslDim: out.dim, items: &block{n: n * out.dim, bits: int(c.inner.bits), data: vals.data}}
+	} else if l.value != nil && l.value.kind != ceFlat {
+		return d.unsupported("2.1 FullZip value compression " + l.value.String())
+	}
+	idx := make([]int, n)
+	for k := range idx {
+		idx[k] = k
+	}
+	if err := d.emitIdx(blk, idx, out, dst); err != nil {
+		return err
+	}
+	valid := out.valid.Bytes()
+	for k := 0; k < n; k++ {
+		if def[k] != 0 {
+			bitutil.ClearBit(valid, dst+k)
+		}
+	}
+	return nil
 }
 
 // encodePage21 encodes the pending rows of a column as a 2.1 page.

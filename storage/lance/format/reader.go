@@ -50,15 +50,17 @@ type column struct {
 }
 
 type page struct {
-	bufOff   []uint64
-	bufSize  []uint64
-	length   uint64
-	priority uint64
-	startRow uint64 // first row of the page within the column
-	url      string
-	rawEnc   []byte    // the Any value
-	enc      *arrayEnc // decoded 2.0 encoding, nil for other layouts
-	encErr   error
+	bufOff    []uint64
+	bufSize   []uint64
+	length    uint64
+	priority  uint64
+	startRow  uint64 // first row of the page within the column
+	url       string
+	rawEnc    []byte    // the Any value
+	enc       *arrayEnc // decoded 2.0 encoding, nil for other layouts
+	encErr    error
+	layout    *layout21 // decoded 2.1 PageLayout
+	layoutErr error
 }
 
 // corrupt builds the error returned for malformed files.
@@ -283,6 +285,9 @@ func (r *Reader) parsePage(p *page, b []byte) error {
 		// Decode errors are reported when the page is read, naming the column.
 		p.enc, p.encErr = decodeArrayEncoding(val, 0)
 	}
+	if url == urlPageLayout21 {
+		p.layout, p.layoutErr = decodeLayout21(val)
+	}
 	return nil
 }
 
@@ -441,17 +446,17 @@ func (r *Reader) readColumnRange(ctx context.Context, id int32, start, end uint6
 
 func (r *Reader) decodePage(fi *fieldInfo, col *column, p *page, a, b uint64, out *outCol, dst int) error {
 	name := fi.field.Name
-	if p.url != urlArrayEncoding {
-		if p.url == urlPageLayout21 {
-			return r.decodePage21(fi, p, a, b, out, dst)
-		}
-		return sqlerr.New(sqlerr.ErrNotSupported, "lance: column %q: unsupported page encoding %q", name, p.url)
-	}
-	if p.encErr != nil {
-		return corrupt("column %q: page encoding: %v", name, p.encErr)
-	}
 	d := &pageDecoder{r: r, col: col, p: p, name: name}
-	return d.decode(p.enc, a, b, out, dst, 0)
+	switch p.url {
+	case urlArrayEncoding:
+		if p.encErr != nil {
+			return corrupt("column %q: page encoding: %v", name, p.encErr)
+		}
+		return d.decode(p.enc, a, b, out, dst, 0)
+	case urlPageLayout21:
+		return d.decode21(a, b, out, dst)
+	}
+	return sqlerr.New(sqlerr.ErrNotSupported, "lance: column %q: unsupported page encoding %q", name, p.url)
 }
 
 // ReadRows returns the given sorted row offsets of the given fields. Nearby
