@@ -828,16 +828,13 @@ func groupConcatResolver(args []arrow.DataType, distinct bool) (*BoundAggregate,
 		}
 	}
 	return newAgg("group_concat", repeatType(Utf8, len(args)), Utf8, distinct, func(o AggOptions) aggState {
-		sep := o.Separator
-		if sep == "" {
-			sep = DefaultSeparator
-		}
-		return &groupConcatState{sep: sep}
+		return &groupConcatState{sep: o.Separator}
 	}), nil
 }
 
-// DefaultSeparator is GROUP_CONCAT's separator when AggOptions.Separator is
-// empty (so an explicit SEPARATOR ” also gives ",": a known limitation).
+// DefaultSeparator is GROUP_CONCAT's separator when the query names none;
+// callers put it in AggOptions.Separator (which is used verbatim, so that
+// SEPARATOR '' concatenates with nothing between values).
 const DefaultSeparator = ","
 
 func bitResolver(name string, op int) AggregateResolver {

@@ -9,7 +9,8 @@ import (
 type aggCase struct {
 	fn       string
 	distinct bool
-	sep      string
+	sep      string // "" means the default ","
+	noSep    bool   // SEPARATOR ''
 	// Two batches: groups and argument columns for each.
 	groups  [2][]uint32
 	args    [2][]arg
@@ -44,6 +45,7 @@ func TestAggregates(t *testing.T) {
 		{fn: "min", groups: [2][]uint32{g1, g2}, args: [2][]arg{{B(true, true, false, true)}, {B(nil, true, nil)}}, ngroups: 3, want: "0|1|NULL"},
 		{fn: "group_concat", groups: [2][]uint32{g1, g2}, args: [2][]arg{{S("a", "b", "c", nil)}, {S("d", "e", "f")}}, ngroups: 3, want: "a,c,e|b,f|d", typ: "VARCHAR"},
 		{fn: "group_concat", sep: "-", groups: [2][]uint32{g1, g2}, args: [2][]arg{{I(1, 2, 3, 4)}, {I(5, 6, 7)}}, ngroups: 3, want: "1-3-6|2-4-7|5"},
+		{fn: "group_concat", noSep: true, groups: [2][]uint32{g1, g2}, args: [2][]arg{{I(1, 2, 3, 4)}, {I(5, 6, 7)}}, ngroups: 3, want: "136|247|5"},
 		{fn: "group_concat", distinct: true, groups: [2][]uint32{g1, g2}, args: [2][]arg{{S("a", "b", "a", "b")}, {S("x", "a", "c")}}, ngroups: 4, want: "a|b,c|x|NULL"},
 		{fn: "bit_and", groups: [2][]uint32{g1, g2}, args: [2][]arg{{I(7, 12, 5, 10)}, {I(1, nil, nil)}}, ngroups: 3, want: "5|8|1"},
 		{fn: "bit_or", groups: [2][]uint32{g1, g2}, args: [2][]arg{{I(1, 2, 4, 8)}, {I(nil, 16, nil)}}, ngroups: 3, want: "21|10|0"},
@@ -76,7 +78,14 @@ func TestAggregates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			acc, err := ba.New(mem, AggOptions{Separator: c.sep})
+			sep := c.sep
+			if sep == "" {
+				sep = DefaultSeparator
+			}
+			if c.noSep {
+				sep = ""
+			}
+			acc, err := ba.New(mem, AggOptions{Separator: sep})
 			if err != nil {
 				t.Fatal(err)
 			}
