@@ -48,3 +48,33 @@ func sign(x int) int {
 	}
 	return 0
 }
+
+// NULL string slots may carry arbitrary bytes; they still form one group.
+func TestNullSlotsWithGarbageBytes(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	valid := memory.NewResizableBuffer(mem)
+	valid.Resize(1)
+	valid.Bytes()[0] = 0b1000 // rows 0..2 NULL, row 3 valid
+	offs := memory.NewResizableBuffer(mem)
+	offs.Resize(5 * 4)
+	copy(offs.Bytes(), arrow.Int32Traits.CastToBytes([]int32{0, 3, 6, 9, 12}))
+	data := memory.NewResizableBuffer(mem)
+	data.Resize(12)
+	copy(data.Bytes(), "abcxyzABCabc")
+	d := array.NewData(arrow.BinaryTypes.String, 4, []*memory.Buffer{valid, offs, data}, nil, 3, 0)
+	arr := array.MakeFromData(d)
+	d.Release()
+	valid.Release()
+	offs.Release()
+	data.Release()
+	defer arr.Release()
+	for _, typ := range []arrow.DataType{arrow.BinaryTypes.String} {
+		g := newGroupTable([]arrow.DataType{typ})
+		gids := make([]uint32, 4)
+		g.insert([]arrow.Array{arr}, gids, false)
+		if gids[0] != 0 || gids[1] != 0 || gids[2] != 0 || gids[3] != 1 {
+			t.Fatalf("groups %v, want [0 0 0 1]", gids)
+		}
+	}
+}

@@ -298,28 +298,20 @@ func (v *keyVec) hashInto(h []uint64, scratch []byte) []byte {
 				}
 			}
 		}
-	case shapeBytes:
+	case shapeBytes, shapeFolded:
+		// A NULL slot's bytes are unspecified, so NULLs hash by the marker
+		// alone.
 		for i := range h {
-			h[i] = mix(h[i], maphash.Bytes(hashSeed, v.bytes(i)))
-		}
-		if v.valid != nil {
-			for i := range h {
-				if !v.valid[i] {
-					h[i] = mix(h[i], nullHash)
-				}
+			if v.valid != nil && !v.valid[i] {
+				h[i] = mix(h[i], nullHash)
+				continue
 			}
-		}
-	case shapeFolded:
-		for i := range h {
-			scratch = appendFolded(scratch[:0], v.bytes(i))
-			h[i] = mix(h[i], maphash.Bytes(hashSeed, scratch))
-		}
-		if v.valid != nil {
-			for i := range h {
-				if !v.valid[i] {
-					h[i] = mix(h[i], nullHash)
-				}
+			b := v.bytes(i)
+			if v.shape == shapeFolded {
+				scratch = appendFolded(scratch[:0], b)
+				b = scratch
 			}
+			h[i] = mix(h[i], maphash.Bytes(hashSeed, b))
 		}
 	}
 	return scratch
@@ -327,12 +319,13 @@ func (v *keyVec) hashInto(h []uint64, scratch []byte) []byte {
 
 // keyStore holds one key column's values per group, for equality checks.
 type keyStore struct {
-	shape keyShape
-	words int
-	w     []uint64
-	valid []bool
-	offs  []int64 // len groups+1
-	data  []byte
+	shape   keyShape
+	words   int
+	hasNull bool // some stored key is NULL
+	w       []uint64
+	valid   []bool
+	offs    []int64 // len groups+1
+	data    []byte
 }
 
 func newKeyStore(t arrow.DataType) keyStore {
@@ -343,7 +336,9 @@ func newKeyStore(t arrow.DataType) keyStore {
 // appendRows stores rows of v as new groups, in order.
 func (s *keyStore) appendRows(v *keyVec, rows []int32) {
 	for _, r := range rows {
-		s.valid = append(s.valid, !v.isNull(int(r)))
+		null := v.isNull(int(r))
+		s.hasNull = s.hasNull || null
+		s.valid = append(s.valid, !null)
 	}
 	switch s.shape {
 	case shapeFixed:
@@ -364,32 +359,44 @@ func (s *keyStore) appendRows(v *keyVec, rows []int32) {
 	}
 }
 
-// verify clears ok[i] for rows[i] whose key differs from group cand[i].
+// verify clears ok[i] for rows[i] whose key differs from group cand[i]. The
+// type switch is outside the loops so each loop is tight.
 func (s *keyStore) verify(v *keyVec, rows []int32, cand []uint32, ok []bool) {
-	for i, r := range rows {
-		g := cand[i]
-		vn, sn := v.isNull(int(r)), !s.valid[g]
-		if vn || sn {
+	if v.valid != nil || s.hasNull {
+		for i, r := range rows {
+			vn, sn := v.isNull(int(r)), !s.valid[cand[i]]
 			if vn != sn {
 				ok[i] = false
 			}
-			continue
 		}
-		switch s.shape {
-		case shapeFixed:
-			if s.words == 1 {
-				if v.w[r] != s.w[g] {
+	}
+	switch s.shape {
+	case shapeFixed:
+		if s.words == 1 {
+			for i, r := range rows {
+				if v.w[r] != s.w[cand[i]] {
 					ok[i] = false
 				}
-			} else if v.w[2*r] != s.w[2*g] || v.w[2*r+1] != s.w[2*g+1] {
+			}
+		} else {
+			for i, r := range rows {
+				g := cand[i]
+				if v.w[2*r] != s.w[2*g] || v.w[2*r+1] != s.w[2*g+1] {
+					ok[i] = false
+				}
+			}
+		}
+	case shapeBytes:
+		for i, r := range rows {
+			g := cand[i]
+			if ok[i] && !v.isNull(int(r)) && string(v.bytes(int(r))) != string(s.data[s.offs[g]:s.offs[g+1]]) {
 				ok[i] = false
 			}
-		case shapeBytes:
-			if string(v.bytes(int(r))) != string(s.data[s.offs[g]:s.offs[g+1]]) {
-				ok[i] = false
-			}
-		case shapeFolded:
-			if !equalFolded(v.bytes(int(r)), s.data[s.offs[g]:s.offs[g+1]]) {
+		}
+	case shapeFolded:
+		for i, r := range rows {
+			g := cand[i]
+			if ok[i] && !v.isNull(int(r)) && !equalFolded(v.bytes(int(r)), s.data[s.offs[g]:s.offs[g+1]]) {
 				ok[i] = false
 			}
 		}
