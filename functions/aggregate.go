@@ -834,7 +834,7 @@ func groupConcatResolver(args []arrow.DataType, distinct bool) (*BoundAggregate,
 
 // DefaultSeparator is GROUP_CONCAT's separator when the query names none;
 // callers put it in AggOptions.Separator (which is used verbatim, so that
-// SEPARATOR ” concatenates with nothing between values).
+// an empty SEPARATOR concatenates with nothing between values).
 const DefaultSeparator = ","
 
 func bitResolver(name string, op int) AggregateResolver {
