@@ -203,6 +203,13 @@ func TestRowsConversion(t *testing.T) {
 			t.Errorf("column %d type %q, want %q", i, got, n)
 		}
 	}
+	declared := newRows(mustReader(t, arrow.NewSchema([]arrow.Field{{Name: "j", Type: arrow.BinaryTypes.String,
+		Metadata: arrow.NewMetadata([]string{metaSQLType}, []string{"json"})}, {Name: "t", Type: arrow.BinaryTypes.String,
+		Metadata: arrow.NewMetadata([]string{metaSQLType}, []string{"datetime(6)"})}}, nil)))
+	if a, b := declared.ColumnTypeDatabaseTypeName(0), declared.ColumnTypeDatabaseTypeName(1); a != "JSON" || b != "DATETIME" {
+		t.Errorf("declared types = %s, %s; want JSON, DATETIME", a, b)
+	}
+	declared.Close()
 	if p, s, ok := r.ColumnTypePrecisionScale(4); !ok || p != 10 || s != 2 {
 		t.Errorf("decimal precision/scale = %d,%d,%v", p, s, ok)
 	}
@@ -212,4 +219,13 @@ func TestRowsConversion(t *testing.T) {
 	if n, ok := r.ColumnTypeNullable(8); !ok || n {
 		t.Errorf("u nullable = %v, %v; want false, true", n, ok)
 	}
+}
+
+func mustReader(t *testing.T, schema *arrow.Schema) array.RecordReader {
+	t.Helper()
+	rdr, err := array.NewRecordReader(schema, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rdr
 }

@@ -188,9 +188,19 @@ func vectorText(v []float32) string {
 }
 
 // ColumnTypeDatabaseTypeName gives the SQL name of a column's type.
+// The declared type (catalog metadata) wins when the result carries it, so
+// a JSON column says JSON and a DATETIME says DATETIME.
 func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
-	return sqlTypeName(r.field(i).Type)
+	f := r.field(i)
+	if v, ok := f.Metadata.GetValue(metaSQLType); ok && v != "" {
+		name, _, _ := strings.Cut(v, "(")
+		return strings.ToUpper(strings.TrimSpace(name))
+	}
+	return sqlTypeName(f.Type)
 }
+
+// metaSQLType is the catalog's field metadata key for the declared SQL type.
+const metaSQLType = "genevasql:sql_type"
 
 func (r *rows) ColumnTypeNullable(i int) (nullable, ok bool) {
 	return r.field(i).Nullable, true

@@ -385,14 +385,7 @@ func jsonFormatter(arr arrow.Array) appendJSONFn {
 		return func(b []byte, i int) []byte { return inner(b, a.GetValueIndex(i)) }
 	case array.ExtensionArray:
 		if a.ExtensionType().ExtensionName() == "arrow.json" {
-			// A JSON column is embedded as JSON, not as a string of JSON.
-			txt := textFormatter(a.Storage())
-			return func(b []byte, i int) []byte {
-				if s := txt(i); json.Valid([]byte(s)) {
-					return append(b, s...)
-				}
-				return appendJSONString(b, txt(i))
-			}
+			return rawJSONFormatter(a.Storage())
 		}
 		return jsonFormatter(a.Storage())
 	case *array.Null:
@@ -405,6 +398,33 @@ func jsonFormatter(arr arrow.Array) appendJSONFn {
 		scratch = app(scratch[:0], i)
 		return appendJSONString(b, scratch)
 	}
+}
+
+// rawJSONFormatter embeds the text of a JSON column as JSON (not as a string
+// holding JSON); text that is not valid JSON stays a string.
+func rawJSONFormatter(arr arrow.Array) appendJSONFn {
+	app := textAppender(arr)
+	var scratch []byte
+	return func(b []byte, i int) []byte {
+		scratch = app(scratch[:0], i)
+		if json.Valid(scratch) {
+			return append(b, scratch...)
+		}
+		return appendJSONString(b, scratch)
+	}
+}
+
+// MetaSQLType is the field metadata key under which the catalog records a
+// column's declared SQL type (catalog.MetaSQLType; repeated here so that
+// the front ends do not depend on the catalog).
+const MetaSQLType = "genevasql:sql_type"
+
+// isJSONField says whether a result column was declared JSON.
+func isJSONField(f arrow.Field) bool {
+	if v, ok := f.Metadata.GetValue(MetaSQLType); ok {
+		return strings.EqualFold(v, "json")
+	}
+	return false
 }
 
 func listJSON(values arrow.Array, bounds func(i int) (int, int)) appendJSONFn {

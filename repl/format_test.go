@@ -447,3 +447,36 @@ func TestStreamingFormatsDoNotAllocatePerRow(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONColumnsEmbedded checks that a column declared JSON (field
+// metadata from the catalog) is written as JSON, not as a string of JSON.
+func TestJSONColumnsEmbedded(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	md := arrow.NewMetadata([]string{MetaSQLType}, []string{"json"})
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "j", Type: arrow.BinaryTypes.String, Metadata: md},
+		{Name: "s", Type: arrow.BinaryTypes.String},
+	}, nil)
+	bld := array.NewRecordBuilder(mem, schema)
+	bld.Field(0).(*array.StringBuilder).AppendValues([]string{`{"a": [1, 2]}`, `not json`}, nil)
+	bld.Field(1).(*array.StringBuilder).AppendValues([]string{`{"a": 1}`, "x"}, nil)
+	rec := bld.NewRecordBatch()
+	bld.Release()
+	rdr := readerOf(t, rec)
+	rec.Release()
+	var out bytes.Buffer
+	if err := (&Printer{Out: &out, Format: FormatJSON}).Print(&genevasql.Result{Reader: rdr}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if m, ok := rows[0]["j"].(map[string]any); !ok || len(m["a"].([]any)) != 2 {
+		t.Errorf("JSON column not embedded: %s", out.String())
+	}
+	if rows[1]["j"] != "not json" || rows[0]["s"] != `{"a": 1}` {
+		t.Errorf("text columns changed: %s", out.String())
+	}
+}

@@ -362,7 +362,11 @@ func writeJSON(w *bufio.Writer, rdr array.RecordReader) (int64, error) {
 		rec := rdr.RecordBatch()
 		fns := make([]appendJSONFn, rec.NumCols())
 		for c := range fns {
-			fns[c] = jsonFormatter(rec.Column(c))
+			if isJSONField(fields[c]) {
+				fns[c] = rawJSONFormatter(rec.Column(c))
+			} else {
+				fns[c] = jsonFormatter(rec.Column(c))
+			}
 		}
 		for r := 0; r < int(rec.NumRows()); r++ {
 			buf = buf[:0]
