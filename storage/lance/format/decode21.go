@@ -16,10 +16,10 @@ const miniBlockAlign = 8
 
 // block is one decompressed run of values of a mini-block chunk.
 type block struct {
-	n    int
-	bits int    // fixed width: bits per value
-	data []byte // fixed: packed values; variable: bytes
-	offs []uint64
+	n     int
+	bits  int    // fixed width: bits per value
+	data  []byte // fixed: packed values; variable: bytes
+	offs  []uint64
 	isVar bool
 	// FixedSizeList: item validity (nil = all valid) and items.
 	fslDim   int
@@ -56,7 +56,7 @@ func (d *pageDecoder) decode21(a, b uint64, out *outCol, dst int) error {
 }
 
 type chunkMeta struct {
-	first, n uint64 // first value, number of values
+	first, n  uint64 // first value, number of values
 	off, size uint64
 }
 
@@ -658,56 +658,84 @@ func (d *pageDecoder) emitIdx(v *block, idx []int, out *outCol, dst int) error {
 	return nil
 }
 
-// fullZip reads a FullZip page (values of 256 bytes or more, e.g. long
-// vectors): fixed-width values without control words only.
+// fullZip reads a FullZip page (values of 256 bytes or more: long vectors
+// and strings). Each value is a control word (definition level) then, if
+// not null, the value: fixed-width bytes, or a length and the bytes.
+// Variable-width pages have a repetition index (buffer 1) of n+1 offsets.
 func (d *pageDecoder) fullZip(l *layout21, a, b uint64, out *outCol, dst int) error {
 	if l.bitsRep != 0 {
 		return d.unsupported("2.1 FullZip with repetition")
 	}
-	if l.isVar {
-		return d.unsupported("2.1 FullZip with variable-width values")
-	}
-	if l.bitsPerValue%8 != 0 || l.bitsPerValue == 0 {
-		return d.unsupported("2.1 FullZip of " + itoa64(uint64(l.bitsPerValue)) + " bits")
-	}
-	cw := int(l.bitsDef+7) / 8
 	if l.bitsDef > 16 {
-		return d.unsupported("2.1 FullZip control words")
+		return d.unsupported("2.1 FullZip control words of " + itoa64(uint64(l.bitsDef)) + " bits")
 	}
-	vw := int(l.bitsPerValue / 8)
-	stride := uint64(cw + vw)
+	cw := int(l.bitsRep+l.bitsDef+7) / 8
 	n := int(b - a)
-	from, err := d.mulRows(a, stride)
-	if err != nil {
-		return err
-	}
-	to, err := d.mulRows(b, stride)
-	if err != nil {
-		return err
-	}
-	raw := make([]byte, to-from)
-	if err := d.readBuffer(bufRef{index: 0}, from, to, raw); err != nil {
-		return err
-	}
-	vals := &block{n: n, bits: int(l.bitsPerValue), data: make([]byte, n*vw)}
 	def := make([]uint16, n)
-	for k := 0; k < n; k++ {
-		row := raw[k*int(stride):]
-		if cw > 0 {
-			def[k] = uint16(readUint(row, cw))
+	var blk *block
+	if !l.isVar {
+		if l.bitsPerValue%8 != 0 || l.bitsPerValue == 0 {
+			return d.unsupported("2.1 FullZip of " + itoa64(uint64(l.bitsPerValue)) + " bits")
 		}
-		copy(vals.data[k*vw:], row[cw:cw+vw])
-	}
-	// A FullZip fixed-width value of an FSL column is the whole list.
-	blk := vals
-	if out.shape == shapeFSL {
-		c := l.value
-		if c == nil || c.kind != ceFixedSizeList || c.inner == nil || c.inner.kind != ceFlat || c.hasValidity {
-			return d.unsupported("2.1 FullZip value compression " + l.value.String())
+		vw := int(l.bitsPerValue / 8)
+		stride := uint64(cw + vw)
+		from, err := d.mulRows(a, stride)
+		if err != nil {
+			return err
 		}
-		blk = &block{n: n, fslDim: out.dim, items: &block{n: n * out.dim, bits: int(c.inner.bits), data: vals.data}}
-	} else if l.value != nil && l.value.kind != ceFlat {
-		return d.unsupported("2.1 FullZip value compression " + l.value.String())
+		to, err := d.mulRows(b, stride)
+		if err != nil {
+			return err
+		}
+		raw := make([]byte, to-from)
+		if err := d.readBuffer(bufRef{index: 0}, from, to, raw); err != nil {
+			return err
+		}
+		vals := make([]byte, n*vw)
+		for k := 0; k < n; k++ {
+			row := raw[k*int(stride):]
+			if cw > 0 {
+				def[k] = uint16(readUint(row, cw))
+			}
+			copy(vals[k*vw:], row[cw:cw+vw])
+		}
+		blk = &block{n: n, bits: vw * 8, data: vals}
+		if c := l.value; c != nil && c.kind == ceFixedSizeList {
+			// Per value: item validity bitmap (if any), then the items.
+			if c.inner == nil || c.inner.kind != ceFlat || c.inner.bits%8 != 0 || c.itemsPerValue == 0 {
+				return d.unsupported("2.1 FullZip value compression " + c.String())
+			}
+			dim := int(c.itemsPerValue)
+			iw := int(c.inner.bits / 8)
+			vb := 0
+			if c.hasValidity {
+				vb = (dim + 7) / 8
+			}
+			if vb+dim*iw != vw {
+				return d.corrupt("FullZip FixedSizeList of %d bytes per value, expected %d", vw, vb+dim*iw)
+			}
+			items := make([]byte, n*dim*iw)
+			var valid []byte
+			if vb > 0 {
+				valid = make([]byte, (n*dim+7)/8)
+			}
+			for k := 0; k < n; k++ {
+				v := vals[k*vw : (k+1)*vw]
+				copy(items[k*dim*iw:], v[vb:])
+				if vb > 0 {
+					bitutil.CopyBitmap(v[:vb], 0, dim, valid, k*dim)
+				}
+			}
+			blk = &block{n: n, fslDim: dim, fslValid: valid, items: &block{n: n * dim, bits: iw * 8, data: items}}
+		} else if c != nil && c.kind != ceFlat {
+			return d.unsupported("2.1 FullZip value compression " + c.String())
+		}
+	} else {
+		var err error
+		blk, err = d.fullZipVar(l, cw, a, b, def)
+		if err != nil {
+			return err
+		}
 	}
 	idx := make([]int, n)
 	for k := range idx {
@@ -723,6 +751,72 @@ func (d *pageDecoder) fullZip(l *layout21, a, b uint64, out *outCol, dst int) er
 		}
 	}
 	return nil
+}
+
+func (d *pageDecoder) fullZipVar(l *layout21, cw int, a, b uint64, def []uint16) (*block, error) {
+	n := int(b - a)
+	lw := int(l.bitsPerOffset / 8)
+	if lw != 4 && lw != 8 {
+		return nil, d.unsupported("2.1 FullZip lengths of " + itoa64(uint64(l.bitsPerOffset)) + " bits")
+	}
+	_, idxSize, err := d.buffer(bufRef{index: 1})
+	if err != nil {
+		return nil, err
+	}
+	rows := d.p.length
+	if rows+1 == 0 || idxSize%(rows+1) != 0 {
+		return nil, d.corrupt("FullZip repetition index of %d bytes for %d rows", idxSize, rows)
+	}
+	iw := int(idxSize / (rows + 1))
+	if iw != 1 && iw != 2 && iw != 4 && iw != 8 {
+		return nil, d.corrupt("FullZip repetition index of %d-byte entries", iw)
+	}
+	ri := make([]byte, (n+1)*iw)
+	if err := d.readBuffer(bufRef{index: 1}, a*uint64(iw), (b+1)*uint64(iw), ri); err != nil {
+		return nil, err
+	}
+	start, end := readUint(ri, iw), readUint(ri[n*iw:], iw)
+	if end < start {
+		return nil, d.corrupt("FullZip repetition index decreases")
+	}
+	raw := make([]byte, end-start)
+	if err := d.readBuffer(bufRef{index: 0}, start, end, raw); err != nil {
+		return nil, err
+	}
+	offs := make([]uint64, n+1)
+	data := make([]byte, 0, len(raw))
+	pos := 0
+	for k := 0; k < n; k++ {
+		if pos+cw > len(raw) {
+			return nil, d.corrupt("FullZip row %d truncated", a+uint64(k))
+		}
+		if cw > 0 {
+			def[k] = uint16(readUint(raw[pos:], cw))
+		}
+		pos += cw
+		if def[k] == 0 {
+			if pos+lw > len(raw) {
+				return nil, d.corrupt("FullZip row %d truncated", a+uint64(k))
+			}
+			ln := readUint(raw[pos:], lw)
+			pos += lw
+			if ln > uint64(len(raw)-pos) {
+				return nil, d.corrupt("FullZip value of %d bytes past page end", ln)
+			}
+			data = append(data, raw[pos:pos+int(ln)]...)
+			pos += int(ln)
+		}
+		offs[k+1] = uint64(len(data))
+	}
+	blk := &block{n: n, isVar: true, offs: offs, data: data}
+	switch c := l.value; {
+	case c == nil || c.kind == ceVariable:
+		return blk, nil
+	case c.kind == ceFsst:
+		return d.fsstDecode(c.symbols, blk)
+	default:
+		return nil, d.unsupported("2.1 FullZip value compression " + c.String())
+	}
 }
 
 // encodePage21 encodes the pending rows of a column as a 2.1 page.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,6 +149,14 @@ func oracleWant(name string, i int) any {
 		return null(i%19 == 0, []string{"red", "green", "blue"}[i%3])
 	case "allnull":
 		return nil
+	case "emb":
+		var v [128]float32
+		for k := range v {
+			v[k] = float32(i*1000 + k)
+		}
+		return null(i%23 == 5, v)
+	case "long":
+		return null(i%29 == 3, fmt.Sprintf("L%d-", i)+strings.Repeat("y", 280+i%40))
 	case "dec":
 		return null(i%21 == 0, int64(i*101-5000))
 	case "nonull":
@@ -175,6 +184,13 @@ func cell(a arrow.Array, i int) any {
 		return v.LowBits()
 	case *array.FixedSizeList:
 		vals := a.ListValues().(*array.Float32)
+		if a.DataType().(*arrow.FixedSizeListType).Len() == 128 {
+			var out [128]float32
+			for k := range out {
+				out[k] = vals.Value(i*128 + k)
+			}
+			return out
+		}
 		var out [4]float32
 		for k := range out {
 			out[k] = vals.Value(i*4 + k)

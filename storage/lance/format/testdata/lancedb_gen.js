@@ -33,6 +33,9 @@ const cols = {
   v: col(new arrow.FixedSizeList(4, new arrow.Field('item', new arrow.Float32, true)), i => i % 17 == 0 ? null : [i, i + 0.25, i + 0.5, i + 0.75]),
   cat: col(new arrow.Utf8, i => i % 19 == 0 ? null : ['red', 'green', 'blue'][i % 3]),
   allnull: col(new arrow.Int32, i => null),
+  // Values of 256 bytes or more make LanceDB 2.1 use FullZip pages.
+  emb: col(new arrow.FixedSizeList(128, new arrow.Field('item', new arrow.Float32, true)), i => i % 23 == 5 ? null : Array.from({length: 128}, (_, k) => i * 1000 + k)),
+  long: col(new arrow.Utf8, i => i % 29 == 3 ? null : `L${i}-` + 'y'.repeat(280 + i % 40)),
 };
 // decimal128(10,2): value i*101 - 5000 (unscaled), null when i%21==0
 {
