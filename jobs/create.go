@@ -94,7 +94,7 @@ func Describe(ctx context.Context, env *Env, name string) (*ViewInfo, error) {
 			info.Pending = "source missing: " + err.Error()
 			return info, nil
 		}
-		ch := diff(wm, src.Dataset().Fragments(), false)
+		ch := planChanges(ctx, wm, src.Dataset(), def.Source, false)
 		if ch.empty() {
 			info.Pending = "none"
 		} else {
@@ -128,7 +128,7 @@ func ExplainRefresh(ctx context.Context, env *Env, name string) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	ch := diff(wm, src.Dataset().Fragments(), false)
+	ch := planChanges(ctx, wm, src.Dataset(), def.Source, false)
 	lines := []string{fmt.Sprintf("incremental refresh of %s from %s at version %d", def.Name, def.Source, src.Dataset().Version())}
 	if ch.empty() {
 		return append(lines, "nothing to do: the view is up to date"), nil
@@ -146,6 +146,9 @@ func ExplainRefresh(ctx context.Context, env *Env, name string) ([]string, error
 	}
 	for _, id := range ids(ch.dropAll) {
 		lines = append(lines, fmt.Sprintf("delete the view rows of source fragment %d", id))
+	}
+	if len(ch.remapOld) > 0 {
+		lines = append(lines, fmt.Sprintf("move the view rows of compacted source fragments %v to fragments %v (no function calls)", ids(ch.remapOld), ids(ch.remapNew)))
 	}
 	for _, id := range ids(ch.reconcile) {
 		lines = append(lines, fmt.Sprintf("delete the view rows of rows deleted from source fragment %d (no function calls)", id))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -59,19 +60,76 @@ type changes struct {
 	dropAll   map[uint64]bool  // source fragments whose view rows all go
 	reconcile map[uint64]bool  // fragments with new deletions
 	srcFrags  map[uint64]lance.Fragment
+	// Compactions of the source since the watermark: the view rows of
+	// remapOld fragments move to the remapNew fragments through remap,
+	// without calling any function.
+	remap    *lance.RowAddrMap
+	remapOld map[uint64]bool
+	remapNew map[uint64]bool
 }
 
 func (c *changes) empty() bool {
-	return len(c.compute) == 0 && len(c.dropAll) == 0 && len(c.reconcile) == 0
+	return len(c.compute) == 0 && len(c.dropAll) == 0 && len(c.reconcile) == 0 && len(c.remapOld) == 0
 }
 
-// diff compares the source's fragments with the watermark.
-func diff(wm *Watermark, frags []lance.Fragment, full bool) *changes {
+// planChanges compares the source with the view's watermark, following
+// compactions of the source so that rewritten fragments are not recomputed.
+func planChanges(ctx context.Context, wm *Watermark, src *lance.Dataset, source string, full bool) *changes {
+	var rm *lance.RowAddrMap
+	remapOld, remapNew := map[uint64]bool{}, map[uint64]bool{}
+	if v, ok := wm.SourceVersions[strings.ToLower(source)]; ok && !full && v < src.Version() && len(wm.Fragments) > 0 {
+		// If the history cannot be read (cleaned up), rewritten fragments
+		// are simply recomputed.
+		if m, err := src.RewriteMap(ctx, v); err == nil && m.Rewrites() > 0 {
+			cur := map[uint64]bool{}
+			for _, f := range src.Fragments() {
+				cur[f.ID] = true
+			}
+			for _, g := range m.Groups() {
+				ok := len(g.Old) > 0
+				for _, id := range g.Old {
+					if _, done := wm.Fragments[id]; !done {
+						ok = false // rows never materialized were compacted in: recompute the group
+					}
+				}
+				for _, id := range g.New {
+					if !cur[id] {
+						ok = false
+					}
+				}
+				if ok {
+					for _, id := range g.Old {
+						remapOld[id] = true
+					}
+					for _, id := range g.New {
+						remapNew[id] = true
+					}
+				}
+			}
+			if len(remapOld) > 0 {
+				rm = m
+			}
+		}
+	}
+	c := diff(wm, src.Fragments(), full, remapNew)
+	for id := range remapOld {
+		delete(c.dropAll, id)
+	}
+	c.remap, c.remapOld, c.remapNew = rm, remapOld, remapNew
+	return c
+}
+
+// diff compares the source's fragments with the watermark; fragments in
+// skip (made by a compaction that is remapped) are neither new nor changed.
+func diff(wm *Watermark, frags []lance.Fragment, full bool, skip map[uint64]bool) *changes {
 	c := &changes{dropAll: map[uint64]bool{}, reconcile: map[uint64]bool{}, srcFrags: map[uint64]lance.Fragment{}}
 	cur := map[uint64]bool{}
 	for _, f := range frags {
 		cur[f.ID] = true
 		c.srcFrags[f.ID] = f
+		if skip[f.ID] {
+			continue
+		}
 		st := fragState(f)
 		old, seen := wm.Fragments[f.ID]
 		switch {
@@ -167,7 +225,7 @@ func Refresh(ctx context.Context, env *Env, name string, opts Options) (*Outcome
 	if err != nil {
 		return nil, err
 	}
-	ch := diff(wm, src.Dataset().Fragments(), opts.Full)
+	ch := planChanges(ctx, wm, src.Dataset(), def.Source, opts.Full)
 	if ch.empty() {
 		return &Outcome{Message: fmt.Sprintf("materialized view '%s' is up to date (source version %d)", name, src.Dataset().Version())}, nil
 	}
@@ -234,10 +292,15 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	if err != nil {
 		return nil, err
 	}
-	deletes, err := viewRowsToDelete(ctx, mv, src, ch)
+	deletes, moved, err := reconcileView(ctx, mv, src, ch)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		for _, m := range moved {
+			m.Release()
+		}
+	}()
 	// Fragments are committed in groups of CommitEvery; the first commit
 	// also applies deletions.
 	byFrag := map[uint64][]Task{}
@@ -249,6 +312,12 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 		if !ch.dropAll[id] {
 			newWM.Fragments[id] = st
 		}
+	}
+	for id := range ch.remapOld {
+		delete(newWM.Fragments, id)
+	}
+	for id := range ch.remapNew {
+		newWM.Fragments[id] = fragState(ch.srcFrags[id])
 	}
 	for id := range ch.reconcile {
 		newWM.Fragments[id] = fragState(ch.srcFrags[id])
@@ -285,18 +354,24 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 			newWM.Fragments[f.ID] = fragState(f)
 		}
 		newWM.Complete = last
+		// The source version this commit reflects (in part, until Complete).
+		newWM.SourceVersions = map[string]uint64{strings.ToLower(def.Source): src.Dataset().Version()}
 		if last {
-			newWM.SourceVersions = map[string]uint64{strings.ToLower(def.Source): src.Dataset().Version()}
 			newWM.LastRefresh = time.Now().UTC()
 			newWM.LastJob = tr.ID()
 		}
-		rdr, err := checkpointReader(cps, mvSchema, gtasks)
+		var del []uint64
+		var extra []arrow.RecordBatch
+		var movedRows int64
+		if gi == 0 {
+			del, extra = deletes, moved
+			for _, m := range moved {
+				movedRows += m.NumRows()
+			}
+		}
+		rdr, err := checkpointReader(cps, mvSchema, gtasks, extra)
 		if err != nil {
 			return nil, err
-		}
-		var del []uint64
-		if gi == 0 {
-			del = deletes
 		}
 		change := lance.Change{Delete: del, SetMetadata: Meta(def, newWM), BaseVersion: baseVersion}
 		if rdr != nil {
@@ -305,7 +380,7 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 		nds, err := ds.Apply(ctx, change)
 		var rows int64
 		if rdr != nil {
-			rows = rdr.rows
+			rows = rdr.rows - movedRows
 			rdr.Release()
 		}
 		if err != nil {
@@ -336,32 +411,136 @@ func groupFragments(frags []lance.Fragment, k int) [][]lance.Fragment {
 	return out
 }
 
-// viewRowsToDelete finds the view rows whose source rows are gone.
-func viewRowsToDelete(ctx context.Context, mv, src *catalog.LanceTable, ch *changes) ([]uint64, error) {
-	if len(ch.dropAll) == 0 && len(ch.reconcile) == 0 {
-		return nil, nil
+// reconcileView finds the view rows whose source rows are gone, and the
+// rows to move to new source addresses after a compaction (returned as
+// rewritten batches whose old copies are among the deletes).
+func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes) ([]uint64, []arrow.RecordBatch, error) {
+	if len(ch.dropAll) == 0 && len(ch.reconcile) == 0 && len(ch.remapOld) == 0 {
+		return nil, nil, nil
 	}
 	live := map[uint64]map[uint32]bool{}
+	need := map[uint64]bool{}
 	for id := range ch.reconcile {
+		need[id] = true
+	}
+	for id := range ch.remapNew {
+		if ch.srcFrags[id].DeletedRows > 0 {
+			need[id] = true
+		}
+	}
+	for id := range need {
 		set := map[uint32]bool{}
 		err := scanAddrs(ctx, src.Dataset(), lance.ScanOptions{Columns: []string{}, WithRowAddr: true, Fragments: []uint64{id}}, -1, func(_ uint64, addr uint64) {
 			set[uint32(addr)] = true
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		live[id] = set
 	}
+	isLive := func(addr uint64) bool {
+		set, ok := live[addr>>32]
+		return !ok || set[uint32(addr)]
+	}
 	var del []uint64
-	err := scanAddrs(ctx, mv.Dataset(), lance.ScanOptions{Columns: []string{SourceRowAddr}, WithRowAddr: true}, 0, func(srcAddr, mvAddr uint64) {
-		f := srcAddr >> 32
-		if ch.dropAll[f] {
-			del = append(del, mvAddr)
-		} else if set, ok := live[f]; ok && !set[uint32(srcAddr)] {
-			del = append(del, mvAddr)
+	if len(ch.remapOld) == 0 {
+		err := scanAddrs(ctx, mv.Dataset(), lance.ScanOptions{Columns: []string{SourceRowAddr}, WithRowAddr: true}, 0, func(srcAddr, mvAddr uint64) {
+			f := srcAddr >> 32
+			if ch.dropAll[f] || (ch.reconcile[f] && !isLive(srcAddr)) {
+				del = append(del, mvAddr)
+			}
+		})
+		return del, nil, err
+	}
+	// With compactions to follow, whole rows are read so that moved rows can
+	// be written again with their new source address.
+	ds := mv.Dataset()
+	schema := ds.Schema()
+	srcCol := schema.FieldIndices(SourceRowAddr)[0]
+	sc, err := ds.Scan(ctx, lance.ScanOptions{WithRowAddr: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sc.Close()
+	var moved []arrow.RecordBatch
+	release := func() {
+		for _, m := range moved {
+			m.Release()
 		}
-	})
-	return del, err
+	}
+	for {
+		rec, err := sc.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			release()
+			return nil, nil, err
+		}
+		srcAddrs := rec.Column(srcCol).(*array.Uint64)
+		mvAddrs := rec.Column(int(rec.NumCols()) - 1).(*array.Uint64)
+		var take []int64
+		var newAddrs []uint64
+		for i := 0; i < srcAddrs.Len(); i++ {
+			a := srcAddrs.Value(i)
+			f := a >> 32
+			switch {
+			case ch.remapOld[f]:
+				na, ok := ch.remap.Map(a)
+				del = append(del, mvAddrs.Value(i))
+				if ok && isLive(na) {
+					take = append(take, int64(i))
+					newAddrs = append(newAddrs, na)
+				}
+			case ch.dropAll[f] || (ch.reconcile[f] && !isLive(a)):
+				del = append(del, mvAddrs.Value(i))
+			}
+		}
+		if len(take) > 0 {
+			b, err := takeRows(ds, rec, schema, take, srcCol, newAddrs)
+			if err != nil {
+				rec.Release()
+				release()
+				return nil, nil, err
+			}
+			moved = append(moved, b)
+		}
+		rec.Release()
+	}
+	return del, moved, nil
+}
+
+// takeRows copies rows idx of rec (without its trailing _rowaddr) into a
+// batch of schema, with the source address column replaced.
+func takeRows(ds *lance.Dataset, rec arrow.RecordBatch, schema *arrow.Schema, idx []int64, srcCol int, addrs []uint64) (arrow.RecordBatch, error) {
+	ib := array.NewInt64Builder(memory.DefaultAllocator)
+	ib.AppendValues(idx, nil)
+	indices := ib.NewArray()
+	ib.Release()
+	defer indices.Release()
+	cols := make([]arrow.Array, len(schema.Fields()))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i := range cols {
+		if i == srcCol {
+			ub := array.NewUint64Builder(memory.DefaultAllocator)
+			ub.AppendValues(addrs, nil)
+			cols[i] = ub.NewArray()
+			ub.Release()
+			continue
+		}
+		out, err := compute.TakeArray(context.Background(), rec.Column(i), indices)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = out
+	}
+	return array.NewRecordBatch(schema, cols, int64(len(idx))), nil
 }
 
 // scanAddrs scans and calls fn(value of column col as uint64, _rowaddr) for
@@ -398,8 +577,9 @@ func scanAddrs(ctx context.Context, ds *lance.Dataset, opts lance.ScanOptions, c
 
 // checkpointReader streams the checkpoints of tasks as one record reader.
 // Its rows field counts the rows streamed.
-func checkpointReader(cps *Checkpoints, schema *arrow.Schema, tasks []Task) (*cpReader, error) {
-	if len(tasks) == 0 {
+// extra batches (retained here) are streamed first.
+func checkpointReader(cps *Checkpoints, schema *arrow.Schema, tasks []Task, extra []arrow.RecordBatch) (*cpReader, error) {
+	if len(tasks) == 0 && len(extra) == 0 {
 		return nil, nil
 	}
 	for _, t := range tasks {
@@ -407,7 +587,10 @@ func checkpointReader(cps *Checkpoints, schema *arrow.Schema, tasks []Task) (*cp
 			return nil, fmt.Errorf("checkpoint of fragment %d rows %d-%d is missing", t.Fragment, t.Start, t.End)
 		}
 	}
-	return &cpReader{cps: cps, schema: schema, tasks: tasks, refs: 1}, nil
+	for _, e := range extra {
+		e.Retain()
+	}
+	return &cpReader{cps: cps, schema: schema, tasks: tasks, pending: append([]arrow.RecordBatch(nil), extra...), refs: 1}, nil
 }
 
 type cpReader struct {
