@@ -167,6 +167,10 @@ func TestOracleGoWritesLanceDBReads(t *testing.T) {
 			if d.CountRows() != 145 {
 				t.Fatalf("CountRows %d", d.CountRows())
 			}
+			// Catalog metadata must survive LanceDB's commits.
+			if d, err = d.UpdateSchemaMetadata(ctx, map[string]string{"genevasql.view": "SELECT 1"}); err != nil {
+				t.Fatal(err)
+			}
 			wantOurs := normalize(t, rowsJSON(t, d, mem))
 			out := runOracle(t, "lancedb_read.js", dir, "t")
 			var res struct {
@@ -216,6 +220,9 @@ func TestOracleGoWritesLanceDBReads(t *testing.T) {
 			l, err := Open(ctx, path, WithAllocator(mem))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if v := l.SchemaMetadata()["genevasql.view"]; v != "SELECT 1" {
+				t.Fatalf("schema metadata after LanceDB commits: %q", v)
 			}
 			rdr = recordReader(t, oracleBatch(mem, 2000, 10))
 			l2, err := l.Append(ctx, rdr)
