@@ -2,6 +2,7 @@ package lance
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -77,5 +78,31 @@ func TestCompactAndRewriteMap(t *testing.T) {
 	vs, _ := c.Versions(ctx)
 	if vs[len(vs)-1].Operation != "Rewrite" {
 		t.Fatalf("operation %s", vs[len(vs)-1].Operation)
+	}
+}
+
+// Compaction and a delete racing on the same fragments: the later one fails
+// with ErrConflict; on other fragments both land.
+func TestCompactConflicts(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	d, _ := newTestDataset(t, mem, 100)
+	for i := 0; i < 3; i++ {
+		d = mustAppend(t, d, idBatch(mem, i*10, 10))
+	}
+	d = mustAppend(t, d, idBatch(mem, 1000, 100)) // full fragment, not compacted
+	if _, _, err := d.Compact(ctx, CompactOptions{TargetRowsPerFragment: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Delete(ctx, []uint64{1 << 32}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("delete in a compacted fragment: %v", err)
+	}
+	l, err := d.Delete(ctx, []uint64{3<<32 | 5})
+	if err != nil {
+		t.Fatalf("delete in an untouched fragment: %v", err)
+	}
+	if l.CountRows() != 129 || len(l.Fragments()) != 2 {
+		t.Fatalf("%d rows in %d fragments", l.CountRows(), len(l.Fragments()))
 	}
 }
