@@ -81,3 +81,28 @@ func TestExplainStatement(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// A correlated subquery re-runs per outer value, but its scan runs once.
+func TestCorrelatedScanOnce(t *testing.T) {
+	c := fixture(t)
+	t1 := c.tables["t1"].(*memTable)
+	t1.reqs = nil
+	got, _, err := c.query("SELECT b, (SELECT count(*) FROM t1 AS x WHERE x.b < t1.b) FROM t1 ORDER BY b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "|") != "100 0|105 1|112 2|118 3|124 4" {
+		t.Errorf("got %q", got)
+	}
+	if len(t1.reqs) != 2 {
+		t.Errorf("t1 scanned %d times, want 2 (outer query and the materialized inner scan)", len(t1.reqs))
+	}
+	pl, err := c.plan("SELECT b, (SELECT count(*) FROM t1 AS x WHERE x.b < t1.b) FROM t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(pl.Explain(), "Materialize") {
+		t.Errorf("no Materialize in\n%s", pl.Explain())
+	}
+	c.check(t)
+}

@@ -27,6 +27,11 @@ type pnode struct {
 	open     func(env *executor.Env, kids []executor.Operator) (executor.Operator, error)
 	// exprs are the node's expressions (for EXPLAIN of subqueries)
 	exprs []expr.Expr
+	// variant: the node reads an outer query's current row (so a
+	// correlated subquery cannot reuse its output across outer rows)
+	variant bool
+	// lazyChildren: open builds the children itself (Materialize).
+	lazyChildren bool
 }
 
 // build opens the operator tree for p. A panic in an operator constructor
@@ -44,12 +49,14 @@ func (p *pnode) build(env *executor.Env) (op executor.Operator, err error) {
 			}
 		}
 	}()
-	for _, c := range p.children {
-		k, err := c.build(env)
-		if err != nil {
-			return nil, err
+	if !p.lazyChildren {
+		for _, c := range p.children {
+			k, err := c.build(env)
+			if err != nil {
+				return nil, err
+			}
+			kids = append(kids, k)
 		}
-		kids = append(kids, k)
 	}
 	return p.open(env, kids)
 }
@@ -79,6 +86,8 @@ type physBuilder struct {
 	b     *binder
 	slots map[int]*slot // outer columns visible to the plan being lowered
 	subs  []*subqueryRunner
+	// usedSlot is set while lowering when an expression reads a slot.
+	usedSlot bool
 }
 
 func layoutIndex(layout []int) map[int]int {
@@ -105,6 +114,9 @@ func lowerExprWith(e lexpr, pos map[int]int, slots map[int]*slot, pb *physBuilde
 			return &expr.ColumnRef{Index: i, Name: x.name, T: x.t}, nil
 		}
 		if s, ok := slots[x.id]; ok {
+			if pb != nil {
+				pb.usedSlot = true
+			}
 			return &outerRef{s: s, name: x.name, t: x.t}, nil
 		}
 		return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "internal error: column %s is not available here", x)
@@ -161,8 +173,20 @@ func exprStrings(es []expr.Expr) string {
 	return strings.Join(parts, ", ")
 }
 
-// plan lowers a logical node to a physical one.
+// plan lowers a logical node to a physical one, noting whether the result
+// depends on outer values.
 func (pb *physBuilder) plan(n lnode) (*pnode, error) {
+	saved := pb.usedSlot
+	pb.usedSlot = false
+	p, err := pb.plan0(n)
+	if p != nil {
+		p.variant = pb.usedSlot
+	}
+	pb.usedSlot = saved || pb.usedSlot
+	return p, err
+}
+
+func (pb *physBuilder) plan0(n lnode) (*pnode, error) {
 	switch x := n.(type) {
 	case *lScan:
 		req := catalog.ScanRequest{Columns: append([]int{}, x.colIdx...), WithRowAddr: x.rowAddr}

@@ -55,6 +55,62 @@ type subqueryRunner struct {
 	cast  arrow.DataType
 
 	cache map[string]*subResult
+	mats  []*materialized
+}
+
+// materialized keeps the output of an invariant sub-plan after its first run.
+type materialized struct {
+	inner   *pnode
+	schema  *arrow.Schema
+	batches []arrow.RecordBatch
+	done    bool
+}
+
+func (m *materialized) release() {
+	for _, b := range m.batches {
+		b.Release()
+	}
+	m.batches, m.done = nil, false
+}
+
+func (r *subqueryRunner) materializeInvariant(p *pnode) *pnode {
+	if !p.variant {
+		m := &materialized{inner: p}
+		r.mats = append(r.mats, m)
+		return &pnode{name: "Materialize", children: []*pnode{p}, layout: p.layout, schema: p.schema,
+			open: func(env *executor.Env, _ []executor.Operator) (executor.Operator, error) {
+				return m.open(env)
+			}, lazyChildren: true}
+	}
+	for i, c := range p.children {
+		p.children[i] = r.materializeInvariant(c)
+	}
+	return p
+}
+
+func (m *materialized) open(env *executor.Env) (executor.Operator, error) {
+	if !m.done {
+		op, err := m.inner.build(env)
+		if err != nil {
+			return nil, err
+		}
+		m.schema = op.Schema()
+		ctx := context.Background()
+		if env.Eval != nil && env.Eval.Ctx != nil {
+			ctx = env.Eval.Ctx
+		}
+		bs, err := executor.Drain(ctx, op)
+		if err != nil {
+			return nil, err
+		}
+		m.batches, m.done = bs, true
+	}
+	out := make([]arrow.RecordBatch, len(m.batches))
+	for i, b := range m.batches {
+		b.Retain()
+		out[i] = b
+	}
+	return executor.NewValues(m.schema, out), nil
 }
 
 type subResult struct {
@@ -92,6 +148,11 @@ func (pb *physBuilder) lowerSubquery(x *subqExpr, pos map[int]int) (expr.Expr, e
 	if err != nil {
 		return nil, err
 	}
+	if p.variant {
+		// parts that do not read outer values (typically the scans) are
+		// computed once and replayed for every outer row
+		p = r.materializeInvariant(p)
+	}
 	r.plan = p
 	pb.subs = append(pb.subs, r)
 	pb.subs = append(pb.subs, sub.subs...)
@@ -123,6 +184,9 @@ func (r *subqueryRunner) String() string {
 
 // reset releases cached results.
 func (r *subqueryRunner) reset() {
+	for _, m := range r.mats {
+		m.release()
+	}
 	for _, res := range r.cache {
 		if res.val != nil {
 			res.val.Release()
