@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
-
-	"github.com/genevasql/genevasql/sqlerr"
 )
 
 // 2.1 pages: PageLayout with MiniBlock, AllNull or FullZip layouts. Only
@@ -819,7 +817,3 @@ func (d *pageDecoder) fullZipVar(l *layout21, cw int, a, b uint64, def []uint16)
 	}
 }
 
-// encodePage21 encodes the pending rows of a column as a 2.1 page.
-func (w *Writer) encodePage21(c *colWriter) ([]byte, error) {
-	return nil, sqlerr.New(sqlerr.ErrNotSupported, "lance: column %q: writing Lance 2.1 data files is not supported yet", c.field.Name)
-}

@@ -397,8 +397,18 @@ func lancedbDump(t *testing.T, db string) string {
 // table with one our writer produced from the same values (read back with
 // our reader), then has LanceDB dump the table: both dumps must match.
 func TestLanceDBReadsOurFile(t *testing.T) {
-	oracleFile(t, "2.0", 1000) // skips without the oracle
-	db := filepath.Join(oracleDir, "db-2.0-1000")
+	for _, tc := range []struct {
+		storage string
+		version Version
+		rows    int
+	}{{"2.0", V2_0, 1000}, {"default", V2_1, 5000}} {
+		t.Run(tc.storage, func(t *testing.T) { testLanceDBReadsOurFile(t, tc.storage, tc.version, tc.rows) })
+	}
+}
+
+func testLanceDBReadsOurFile(t *testing.T, storage string, version Version, rows int) {
+	oracleFile(t, storage, rows) // skips without the oracle
+	db := filepath.Join(oracleDir, fmt.Sprintf("db-%s-%d", storage, rows))
 	before := lancedbDump(t, db)
 
 	files, _ := filepath.Glob(filepath.Join(db, "t.lance", "data", "*.lance"))
@@ -424,7 +434,10 @@ func TestLanceDBReadsOurFile(t *testing.T) {
 	releaseAll(cols)
 	var buf bytes.Buffer
 	// Small pages so LanceDB has to stitch several pages per column.
-	w, err := NewWriter(&buf, r.Fields(), WriterOptions{Mem: mem, MaxPageRows: 300})
+	if r.Version() != version {
+		t.Fatalf("LanceDB wrote version %v, want %v", r.Version(), version)
+	}
+	w, err := NewWriter(&buf, r.Fields(), WriterOptions{Mem: mem, MaxPageRows: 300, Version: version})
 	if err != nil {
 		t.Fatal(err)
 	}

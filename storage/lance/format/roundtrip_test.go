@@ -154,7 +154,12 @@ func ids(fields []Field) []int32 {
 	return out
 }
 
-func TestRoundTrip20(t *testing.T) {
+func TestRoundTrip20(t *testing.T) { testRoundTrip(t, V2_0) }
+
+// TestRoundTrip21 covers the 2.1 mini-block writer against our 2.1 reader.
+func TestRoundTrip21(t *testing.T) { testRoundTrip(t, V2_1) }
+
+func testRoundTrip(t *testing.T, version Version) {
 	cases := []struct {
 		name     string
 		pageRows int
@@ -167,6 +172,7 @@ func TestRoundTrip20(t *testing.T) {
 		{"no nulls", 100, []int{250}, 0},
 		{"mostly null", 50, []int{200}, 95},
 		{"empty", 0, nil, 0},
+		{"several chunks per page", 0, []int{9000, 3}, 10},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,7 +183,7 @@ func TestRoundTrip20(t *testing.T) {
 			for i, n := range tc.batches {
 				batches = append(batches, randomBatch(t, mem, s, n, uint64(i+1), tc.nullPct))
 			}
-			data, fields, st := writeFile(t, mem, s, WriterOptions{MaxPageRows: tc.pageRows}, batches...)
+			data, fields, st := writeFile(t, mem, s, WriterOptions{MaxPageRows: tc.pageRows, Version: version}, batches...)
 			total := 0
 			for _, n := range tc.batches {
 				total += n
@@ -211,7 +217,7 @@ func TestRoundTrip20(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.NumRows() != int64(total) || r.Version() != V2_0 {
+			if r.NumRows() != int64(total) || r.Version() != version {
 				t.Fatalf("rows %d version %v", r.NumRows(), r.Version())
 			}
 			if len(r.Fields()) != len(fields) || r.Fields()[3].Name != "i64" || r.Fields()[3].Nullable {
