@@ -816,4 +816,3 @@ func (d *pageDecoder) fullZipVar(l *layout21, cw int, a, b uint64, def []uint16)
 		return nil, d.unsupported("2.1 FullZip value compression " + c.String())
 	}
 }
-
