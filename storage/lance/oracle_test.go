@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -224,14 +225,24 @@ func TestOracleGoWritesLanceDBReads(t *testing.T) {
 			if v := l.SchemaMetadata()["genevasql.view"]; v != "SELECT 1" {
 				t.Fatalf("schema metadata after LanceDB commits: %q", v)
 			}
+			// From the stale handle d (read before LanceDB's commits), an
+			// append rebases over LanceDB's transactions; a delete in
+			// fragments LanceDB compacted away conflicts.
 			rdr = recordReader(t, oracleBatch(mem, 2000, 10))
-			l2, err := l.Append(ctx, rdr)
+			l2, err := d.Append(ctx, rdr)
 			rdr.Release()
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("stale append over LanceDB commits: %v", err)
 			}
-			if l2.CountRows() != l.CountRows()+10 {
-				t.Fatalf("append after LanceDB: %d rows", l2.CountRows())
+			if l2.Version() != l.Version()+1 || l2.CountRows() != l.CountRows()+10 {
+				t.Fatalf("append after LanceDB: v%d %d rows", l2.Version(), l2.CountRows())
+			}
+			if _, err := d.Delete(ctx, []uint64{1}); !errors.Is(err, ErrConflict) {
+				t.Fatalf("stale delete in a fragment LanceDB rewrote: %v", err)
+			}
+			var dump struct{ Count int64 }
+			if err := json.Unmarshal(runOracle(t, "lancedb_dump.js", dir, "t"), &dump); err != nil || dump.Count != l2.CountRows() {
+				t.Fatalf("LanceDB after our rebased append: %+v %v", dump, err)
 			}
 		})
 	}
