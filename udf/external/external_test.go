@@ -65,7 +65,8 @@ func render(a arrow.Array) string {
 	return strings.Join(parts, ",")
 }
 
-// newInst makes an entry from spec and one worker instance of it.
+// newInst makes an entry from spec and one raw worker instance of it (no
+// error policy applied: these tests apply it with CallWithPolicy).
 func newInst(t *testing.T, spec Spec) (*functions.Bound, functions.Instance) {
 	t.Helper()
 	e, err := NewEntry(spec)
@@ -77,7 +78,7 @@ func newInst(t *testing.T, spec Spec) (*functions.Bound, functions.Instance) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst, err := b.NewInstance(context.Background())
+	inst, err := udf.RawInstance(context.Background(), b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,9 +215,9 @@ func TestMisbehavingPrograms(t *testing.T) {
 			ec := env(t)
 			spec := tc.spec
 			if strings.Contains(tc.name, "hang") {
-				spec.Timeout = 300 * time.Millisecond
+				spec.Timeout = time.Second
 				for i, w := range tc.want {
-					tc.want[i] = strings.Replace(w, "2s", "300ms", 1)
+					tc.want[i] = strings.Replace(w, "2s", "1s", 1)
 				}
 			}
 			_, inst := newInst(t, spec)
@@ -288,7 +289,7 @@ func TestPoliciesWithPrograms(t *testing.T) {
 			"NULL,A,NULL", "", []rep{{0, "cannot handle bad", 1}, {2, "cannot handle bad", 1}}, 1},
 		{"arrow skip hang", arrowSpec("a"), udf.Policy{Mode: udf.Skip},
 			func(ec *functions.EvalContext) arrow.Array { return intArr(ec, 5, -2) },
-			"10,NULL", "", []rep{{1, "no answer within 300ms", 1}}, 2},
+			"10,NULL", "", []rep{{1, "no answer within 1s", 1}}, 2},
 		{"jsonl retry crash fails after N attempts", jsonlSpec("j"), udf.Policy{Mode: udf.Retry, Retries: 3, Backoff: time.Millisecond},
 			func(ec *functions.EvalContext) arrow.Array { return strArr(ec, "crash") },
 			"", "after 3 attempts", []rep{{-1, "the program exited with status 3", 1}, {-1, "the program exited with status 3", 2}}, 3},
@@ -301,7 +302,7 @@ func TestPoliciesWithPrograms(t *testing.T) {
 			t.Parallel()
 			ec := env(t)
 			spec := tc.spec
-			spec.Timeout = 300 * time.Millisecond
+			spec.Timeout = time.Second
 			spec.OnError = tc.policy
 			b, inst := newInst(t, spec)
 			if p, ok := udf.PolicyOf(b); !ok || p != tc.policy {

@@ -58,7 +58,7 @@ type Instance struct {
 	starts   int
 	closed   bool
 	readMem  memory.Allocator
-	lastKill string
+	answered bool // the current process has answered a batch
 }
 
 func startInstance(s *Spec, argv []string) (functions.Instance, error) {
@@ -103,6 +103,7 @@ func (i *Instance) drop(reason string) {
 		i.p.kill(reason)
 		i.sess.wait()
 		i.p, i.sess = nil, nil
+		i.answered = false
 	}
 }
 
@@ -223,8 +224,12 @@ func (i *Instance) callChunk(ec *functions.EvalContext, mem memory.Allocator, ar
 	p, sess := i.p, i.sess
 	i.batch++
 	batch := i.batch
+	timeout := i.spec.Timeout
+	if !i.answered {
+		timeout = i.spec.StartTimeout
+	}
 
-	timer := time.AfterFunc(i.spec.Timeout, func() { p.kill("timeout") })
+	timer := time.AfterFunc(timeout, func() { p.kill("timeout") })
 	stop := context.AfterFunc(ctx, func() { p.kill("canceled") })
 	defer stop()
 	settle := func() {
@@ -237,20 +242,21 @@ func (i *Instance) callChunk(ec *functions.EvalContext, mem memory.Allocator, ar
 
 	if err := sess.send(i.readMem, batch, args, n); err != nil {
 		timer.Stop()
-		return nil, nil, i.failed(ctx, p, batch, "sending the batch", err)
+		return nil, nil, i.failed(ctx, p, batch, timeout, "sending the batch", err)
 	}
 	var a answer
 	select {
 	case a = <-sess.answers():
 	case <-p.quit:
 		timer.Stop()
-		return nil, nil, i.failed(ctx, p, batch, "waiting for the answer", nil)
+		return nil, nil, i.failed(ctx, p, batch, timeout, "waiting for the answer", nil)
 	}
 	if a.err != nil {
 		timer.Stop()
-		return nil, nil, i.failed(ctx, p, batch, "reading the answer", a.err)
+		return nil, nil, i.failed(ctx, p, batch, timeout, "reading the answer", a.err)
 	}
 	settle()
+	i.answered = true
 	out, rows, batchErr, perr := sess.decode(i.readMem, a, batch, n)
 	if perr != nil {
 		i.drop("protocol error")
@@ -267,7 +273,7 @@ func (i *Instance) callChunk(ec *functions.EvalContext, mem memory.Allocator, ar
 
 // failed explains why a request got no answer and makes sure the process is
 // gone (the next call starts a new one).
-func (i *Instance) failed(ctx context.Context, p *proc, batch int64, what string, err error) error {
+func (i *Instance) failed(ctx context.Context, p *proc, batch int64, timeout time.Duration, what string, err error) error {
 	name := i.spec.Name
 	reason := p.killedFor()
 	if reason == "canceled" || ctx.Err() != nil {
@@ -277,7 +283,7 @@ func (i *Instance) failed(ctx context.Context, p *proc, batch int64, what string
 	if reason == "timeout" {
 		i.drop("timeout")
 		return udf.NewError(name, batch, -1, err, "no answer within %s; the program was killed and will be restarted for the next batch%s",
-			i.spec.Timeout, i.stderrNote())
+			timeout, i.stderrNote())
 	}
 	// The program closed its output or stopped reading: it is probably
 	// exiting; wait a little for its exit status.

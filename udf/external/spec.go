@@ -67,7 +67,10 @@ type Spec struct {
 	Workers int
 	// Timeout bounds every wait for the program (default 30s).
 	Timeout time.Duration
-	OnError udf.Policy
+	// StartTimeout bounds the wait for the first answer of a freshly started
+	// program, which may load a model first (default: Timeout).
+	StartTimeout time.Duration
+	OnError      udf.Policy
 	// Version identifies the implementation; empty means a hash of the
 	// command, protocol and signature, so replacing the function with a
 	// different one changes it.
@@ -133,7 +136,7 @@ func (s Spec) normalize() (Spec, []string, error) {
 		names[i] = n
 	}
 	s.ArgNames = names
-	if s.BatchSize < 0 || s.Workers < 0 || s.Timeout < 0 {
+	if s.BatchSize < 0 || s.Workers < 0 || s.Timeout < 0 || s.StartTimeout < 0 {
 		return s, nil, bad("batch_size, workers and timeout must not be negative")
 	}
 	if s.BatchSize == 0 {
@@ -141,6 +144,9 @@ func (s Spec) normalize() (Spec, []string, error) {
 	}
 	if s.Timeout == 0 {
 		s.Timeout = DefaultTimeout
+	}
+	if s.StartTimeout == 0 {
+		s.StartTimeout = s.Timeout
 	}
 	if s.Version == "" {
 		h := sha256.New()
