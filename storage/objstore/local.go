@@ -120,6 +120,13 @@ func (w *localWriter) Close() error {
 	}
 	w.done = true
 	tmp := w.f.Name()
+	// Durable before visible: a manifest may reference this object as soon
+	// as it appears.
+	if err := w.f.Sync(); err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return err
+	}
 	if err := w.f.Close(); err != nil {
 		os.Remove(tmp)
 		return err
