@@ -42,6 +42,20 @@ func (d *pageDecoder) buffer(ref bufRef) (off, size uint64, err error) {
 	return offs[ref.index], sizes[ref.index], nil
 }
 
+// readNew checks [from, to) against the buffer before allocating, then
+// reads it.
+func (d *pageDecoder) readNew(ref bufRef, from, to uint64) ([]byte, error) {
+	_, size, err := d.buffer(ref)
+	if err != nil {
+		return nil, err
+	}
+	if from > to || to > size {
+		return nil, d.corrupt("bytes [%d,%d) are outside a buffer of %d bytes", from, to, size)
+	}
+	buf := make([]byte, to-from)
+	return buf, d.readBuffer(ref, from, to, buf)
+}
+
 // readBuffer reads bytes [from, to) of a buffer into dst (len to-from).
 func (d *pageDecoder) readBuffer(ref bufRef, from, to uint64, dst []byte) error {
 	off, size, err := d.buffer(ref)
@@ -172,9 +186,8 @@ func (d *pageDecoder) readBits(e *arrayEnc, a, b uint64) ([]byte, int, error) {
 	if e.bits != 1 {
 		return nil, 0, d.corrupt("validity bitmap of %d bits per value", e.bits)
 	}
-	from, to := a/8, (b+7)/8
-	buf := make([]byte, to-from)
-	if err := d.readBuffer(e.buf, from, to, buf); err != nil {
+	buf, err := d.readNew(e.buf, a/8, (b+7)/8)
+	if err != nil {
 		return nil, 0, err
 	}
 	return buf, int(a % 8), nil

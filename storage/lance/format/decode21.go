@@ -101,6 +101,9 @@ func (d *pageDecoder) miniBlock(l *layout21, a, b uint64, out *outCol, dst int) 
 			}
 			c.n = total - first
 		}
+		if c.n > maxChunkValues {
+			return d.corrupt("mini-block chunk of %d values", c.n)
+		}
 		first += c.n
 		off += c.size
 		chunks = append(chunks, c)
@@ -685,8 +688,8 @@ func (d *pageDecoder) fullZip(l *layout21, a, b uint64, out *outCol, dst int) er
 		if err != nil {
 			return err
 		}
-		raw := make([]byte, to-from)
-		if err := d.readBuffer(bufRef{index: 0}, from, to, raw); err != nil {
+		raw, err := d.readNew(bufRef{index: 0}, from, to)
+		if err != nil {
 			return err
 		}
 		vals := make([]byte, n*vw)
@@ -769,16 +772,16 @@ func (d *pageDecoder) fullZipVar(l *layout21, cw int, a, b uint64, def []uint16)
 	if iw != 1 && iw != 2 && iw != 4 && iw != 8 {
 		return nil, d.corrupt("FullZip repetition index of %d-byte entries", iw)
 	}
-	ri := make([]byte, (n+1)*iw)
-	if err := d.readBuffer(bufRef{index: 1}, a*uint64(iw), (b+1)*uint64(iw), ri); err != nil {
+	ri, err := d.readNew(bufRef{index: 1}, a*uint64(iw), (b+1)*uint64(iw))
+	if err != nil {
 		return nil, err
 	}
 	start, end := readUint(ri, iw), readUint(ri[n*iw:], iw)
 	if end < start {
 		return nil, d.corrupt("FullZip repetition index decreases")
 	}
-	raw := make([]byte, end-start)
-	if err := d.readBuffer(bufRef{index: 0}, start, end, raw); err != nil {
+	raw, err := d.readNew(bufRef{index: 0}, start, end)
+	if err != nil {
 		return nil, err
 	}
 	offs := make([]uint64, n+1)

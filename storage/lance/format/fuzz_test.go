@@ -43,6 +43,8 @@ func fuzzSeeds(f *testing.F) {
 	data, _, _ := writeFile(f, mem, s, WriterOptions{MaxPageRows: 5}, rec)
 	f.Add(data)
 	f.Add(data[len(data)/2:])
+	data21, _, _ := writeFile(f, mem, s, WriterOptions{MaxPageRows: 5, Version: V2_1}, rec)
+	f.Add(data21)
 	small := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
 	b := array.NewStringBuilder(mem)
 	b.AppendValues([]string{"a", "", "bc"}, []bool{true, false, true})

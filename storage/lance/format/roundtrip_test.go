@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -324,6 +325,99 @@ func TestReadRowsSparse(t *testing.T) {
 	}
 	if _, err := r.ReadRows(context.Background(), ids(fields), []uint32{n}); err == nil {
 		t.Error("row past end accepted")
+	}
+}
+
+// TestRoundTripWide covers values that force small 2.1 mini-block chunks
+// (vectors of 128 floats, strings of kilobytes) and the 2.0 pages of the
+// same data.
+func TestRoundTripWide(t *testing.T) {
+	s := arrow.NewSchema([]arrow.Field{
+		{Name: "emb", Type: arrow.FixedSizeListOf(128, arrow.PrimitiveTypes.Float32), Nullable: true},
+		{Name: "doc", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+		{Name: "flag", Type: arrow.FixedSizeListOf(3, arrow.FixedWidthTypes.Boolean), Nullable: true},
+	}, nil)
+	for _, v := range []Version{V2_0, V2_1} {
+		t.Run(v.String(), func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			b := array.NewRecordBuilder(mem, s)
+			const n = 700
+			for i := 0; i < n; i++ {
+				eb := b.Field(0).(*array.FixedSizeListBuilder)
+				if i%9 == 4 {
+					eb.AppendNull() // also appends 128 null items
+				} else {
+					eb.Append(true)
+					for k := 0; k < 128; k++ {
+						eb.ValueBuilder().(*array.Float32Builder).Append(float32(i*128 + k))
+					}
+				}
+				if i%5 == 1 {
+					b.Field(1).AppendNull()
+				} else {
+					b.Field(1).(*array.LargeStringBuilder).Append(fmt.Sprintf("%d:%s", i, strings.Repeat("z", (i*37)%5000)))
+				}
+				fb := b.Field(2).(*array.FixedSizeListBuilder)
+				fb.Append(true)
+				for k := 0; k < 3; k++ {
+					if (i+k)%7 == 0 {
+						fb.ValueBuilder().AppendNull()
+					} else {
+						fb.ValueBuilder().(*array.BooleanBuilder).Append((i*k)%3 == 0)
+					}
+				}
+			}
+			rec := b.NewRecordBatch()
+			b.Release()
+			defer rec.Release()
+			data, fields, _ := writeFile(t, mem, s, WriterOptions{Version: v}, rec)
+			r, err := OpenReader(bytes.NewReader(data), int64(len(data)), ReaderOptions{Mem: mem})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rg := range [][2]int64{{0, n}, {31, 33}, {100, 650}} {
+				got, err := r.ReadRange(context.Background(), ids(fields), rg[0], rg[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				for c := range got {
+					want := array.NewSlice(rec.Column(c), rg[0], rg[1])
+					if !array.Equal(want, got[c]) {
+						t.Errorf("%v column %s differs", rg, s.Field(c).Name)
+					}
+					want.Release()
+				}
+				releaseAll(got)
+			}
+		})
+	}
+}
+
+// TestWrite21TooLarge: a value that cannot fit a 32 KiB mini-block is a
+// clear error, not a corrupt file.
+func TestWrite21TooLarge(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := arrow.NewSchema([]arrow.Field{{Name: "doc", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	fields, _, _ := FromArrow(s, 0)
+	sb := array.NewStringBuilder(mem)
+	sb.Append(strings.Repeat("x", 40000))
+	a := sb.NewArray()
+	sb.Release()
+	rec := array.NewRecordBatch(s, []arrow.Array{a}, 1)
+	a.Release()
+	defer rec.Release()
+	w, err := NewWriter(&bytes.Buffer{}, fields, WriterOptions{Mem: mem, Version: V2_1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.Finish()
+	if err == nil || !strings.Contains(err.Error(), "doc") || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("want a clear error naming the column, got %v", err)
 	}
 }
 
