@@ -141,12 +141,14 @@ func (c *Call) Eval(ec *functions.EvalContext, batch arrow.RecordBatch) (out arr
 			out, err = nil, sqlerr.New(sqlerr.ErrUnknownSystem, "function %s failed: %v", c.Fn.Name, r)
 		}
 	}()
-	if c.Fn.Kernel == nil && c.Fn.NewInstance != nil {
+	if c.Fn.NewInstance != nil {
+		// Stateful and user functions: one instance per Call node, so one per
+		// plan (per statement, or per job worker).
 		inst, err := c.instance(ec)
 		if err != nil {
 			return nil, err
 		}
-		out, err = inst.Call(ec, args, n)
+		out, err = inst.Call(withRowAddrs(ec, batch), args, n)
 	} else if c.Fn.Kernel != nil {
 		out, err = c.Fn.Kernel(ec, args, n)
 	} else {
@@ -265,4 +267,28 @@ func EvalScalar(ec *functions.EvalContext, e Expr) (scalar.Scalar, error) {
 	}
 	defer arr.Release()
 	return scalar.GetScalar(arr, 0)
+}
+
+// withRowAddrs lets a function's error policy name the row address of a
+// failed row when the batch carries one (a _rowaddr column).
+func withRowAddrs(ec *functions.EvalContext, batch arrow.RecordBatch) *functions.EvalContext {
+	if ec == nil || ec.OnRowError == nil {
+		return ec
+	}
+	fields := batch.Schema().Fields()
+	for i := len(fields) - 1; i >= 0; i-- {
+		if strings.HasSuffix(fields[i].Name, "_rowaddr") {
+			if col, ok := batch.Column(i).(*array.Uint64); ok {
+				c := *ec
+				c.RowAddr = func(row int) (uint64, bool) {
+					if row < 0 || row >= col.Len() {
+						return 0, false
+					}
+					return col.Value(row), true
+				}
+				return &c
+			}
+		}
+	}
+	return ec
 }

@@ -50,6 +50,15 @@ type EvalContext struct {
 	Strict bool
 	// Warn records a MySQL-style warning (code and message); may be nil.
 	Warn func(code int, msg string)
+	// OnRowError, if set, receives the rows a user function skipped or the
+	// attempts it retried under its error policy (row -1: the whole batch).
+	// RowAddr maps a row of the batch being evaluated to its row address
+	// when the batch carries one (ok=false otherwise).
+	OnRowError func(function string, row int, rowAddr uint64, hasAddr bool, msg string, attempt int)
+	RowAddr    func(row int) (uint64, bool)
+	// OnCall, if set, is told of every batch a user function is called on
+	// (jobs count function calls with it).
+	OnCall func(function string, rows int)
 }
 
 // Kernel evaluates a function over one batch. Every argument array has nrows

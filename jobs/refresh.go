@@ -696,7 +696,7 @@ func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.Lanc
 	if err != nil {
 		return nil, err
 	}
-	return &viewWorker{env: env, tr: tr, cps: cps, schema: schema, plan: plan, table: rt, eval: env.NewEval(ctx)}, nil
+	return &viewWorker{env: env, tr: tr, cps: cps, schema: schema, plan: plan, table: rt, eval: jobEval(ctx, env, tr)}, nil
 }
 
 func (w *viewWorker) Run(ctx context.Context, t Task) error {
@@ -773,4 +773,24 @@ func (s *sourceResolver) LookupTable(ctx context.Context, name string, asOf *cat
 		return s.table, nil
 	}
 	return s.Resolver.LookupTable(ctx, name, asOf)
+}
+
+// jobEval is a worker's evaluation context: function calls are counted and
+// rows skipped or retried under a function's error policy are recorded in
+// the errors table with their row address.
+func jobEval(ctx context.Context, env *Env, tr *Tracker) *functions.EvalContext {
+	ec := env.NewEval(ctx)
+	ec.OnCall = func(string, int) { tr.FunctionCalls.Add(1) }
+	ec.OnRowError = func(fn string, row int, addr uint64, hasAddr bool, msg string, attempt int) {
+		if row < 0 {
+			tr.Retries.Add(1)
+			msg = fmt.Sprintf("batch attempt %d failed: %s", attempt, msg)
+		} else {
+			tr.RowsSkipped.Add(1)
+		}
+		if env.Errors != nil {
+			_ = env.Errors.Add(RowError{JobID: tr.ID(), Function: fn, RowAddr: addr, Message: msg, Attempt: attempt, Time: time.Now().UTC()})
+		}
+	}
+	return ec
 }

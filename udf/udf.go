@@ -220,7 +220,7 @@ func (f *fn) resolve(actual []arrow.DataType) (*functions.Bound, error) {
 		Volatility:  d.Volatility,
 		Version:     d.Version,
 		Kernel:      bd.kernel,
-		NewInstance: bd.newInstance,
+		NewInstance: bd.newPolicyInstance,
 	}
 	f.bs[key] = bd
 	bounds.Store(bd.b, bd)
