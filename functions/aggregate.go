@@ -98,6 +98,8 @@ func appendKey(dst []byte, a arrow.Array, i int) []byte {
 		return binary.LittleEndian.AppendUint32(dst, uint32(Values[arrow.Date32](a)[i]))
 	case arrow.TIMESTAMP:
 		return binary.LittleEndian.AppendUint64(dst, uint64(Values[arrow.Timestamp](a)[i]))
+	case arrow.TIME64:
+		return binary.LittleEndian.AppendUint64(dst, uint64(Values[arrow.Time64](a)[i]))
 	case arrow.BOOL:
 		if BoolsOf(a).Get(i) {
 			return append(dst, 1)
@@ -803,6 +805,8 @@ func minMaxResolver(name string, isMax bool) AggregateResolver {
 			mk = func(AggOptions) aggState { return &minMaxState[arrow.Date32]{max: isMax, typ: t} }
 		case arrow.TIMESTAMP:
 			mk = func(AggOptions) aggState { return &minMaxState[arrow.Timestamp]{max: isMax, typ: t} }
+		case arrow.TIME64:
+			mk = func(AggOptions) aggState { return &minMaxState[arrow.Time64]{max: isMax, typ: t} }
 		case arrow.DECIMAL128:
 			mk = func(AggOptions) aggState { return &minMaxDec{max: isMax, typ: t} }
 		case arrow.STRING:

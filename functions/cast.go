@@ -3,6 +3,7 @@ package functions
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -48,6 +49,7 @@ const (
 	clsDate
 	clsDatetime
 	clsVector
+	clsTime
 )
 
 func castClass(t arrow.DataType) cls {
@@ -72,6 +74,8 @@ func castClass(t arrow.DataType) cls {
 		return clsDate
 	case t.ID() == arrow.TIMESTAMP:
 		return clsDatetime
+	case t.ID() == arrow.TIME32 || t.ID() == arrow.TIME64:
+		return clsTime
 	case IsVector(t):
 		return clsVector
 	}
@@ -196,6 +200,24 @@ func Cast(ec *EvalContext, arr arrow.Array, to arrow.DataType) (res arrow.Array,
 		return rescaleTimestamp(ec, us, t), nil
 	case *arrow.FixedSizeListType:
 		return castToVector(ec, src, t)
+	case *arrow.Time64Type:
+		us, err := castToTime(ec, src)
+		if err != nil || t.Unit == arrow.Microsecond {
+			return us, err
+		}
+		defer us.Release()
+		return Unary[arrow.Time64, arrow.Time64](ec, us, to, func(v arrow.Time64) arrow.Time64 { return v * 1000 }), nil
+	case *arrow.Time32Type:
+		us, err := castToTime(ec, src)
+		if err != nil {
+			return nil, err
+		}
+		defer us.Release()
+		div := int64(1_000_000)
+		if t.Unit == arrow.Millisecond {
+			div = 1000
+		}
+		return Unary[arrow.Time64, arrow.Time32](ec, us, to, func(v arrow.Time64) arrow.Time32 { return arrow.Time32(int64(v) / div) }), nil
 	}
 	return nil, sqlerr.New(sqlerr.ErrUnsupportedType, "cannot convert %s to %s", TypeName(from), TypeName(to))
 }
@@ -243,6 +265,18 @@ func normalizeSource(ec *EvalContext, a arrow.Array) (arrow.Array, error) {
 			}
 		}
 		return b.NewArray(), nil
+	case arrow.TIME32:
+		mul := int64(1_000_000)
+		if a.DataType().(*arrow.Time32Type).Unit == arrow.Millisecond {
+			mul = 1000
+		}
+		return Unary[arrow.Time32, arrow.Time64](ec, a, Time, func(v arrow.Time32) arrow.Time64 { return arrow.Time64(int64(v) * mul) }), nil
+	case arrow.TIME64:
+		if a.DataType().(*arrow.Time64Type).Unit == arrow.Nanosecond {
+			return Unary[arrow.Time64, arrow.Time64](ec, a, Time, func(v arrow.Time64) arrow.Time64 { return v / 1000 }), nil
+		}
+		a.Retain()
+		return a, nil
 	case arrow.TIMESTAMP:
 		t := a.DataType().(*arrow.TimestampType)
 		if t.Unit == arrow.Microsecond {
@@ -372,6 +406,15 @@ func castToInt64(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 		return Unary[arrow.Timestamp, int64](ec, src, Int64, func(t arrow.Timestamp) int64 {
 			y, mo, d, h, mi, s, _ := splitMicros(int64(t))
 			return ((y*10000+mo*100+d)*100+h)*10000 + mi*100 + s
+		}), nil
+	case arrow.TIME64:
+		return Unary[arrow.Time64, int64](ec, src, Int64, func(t arrow.Time64) int64 {
+			neg, h, m, s, _ := splitTime(int64(t))
+			v := h*10000 + m*100 + s
+			if neg {
+				return -v
+			}
+			return v
 		}), nil
 	}
 	return nil, sqlerr.New(sqlerr.ErrUnsupportedType, "cannot convert %s to BIGINT", TypeName(src.DataType()))
@@ -655,7 +698,7 @@ func castToFloat64(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 			out.Values[i] = v
 		}
 		return out.Finish(), nil
-	case arrow.BOOL, arrow.DATE32, arrow.TIMESTAMP:
+	case arrow.BOOL, arrow.DATE32, arrow.TIMESTAMP, arrow.TIME64:
 		i64, err := castToInt64(ec, src)
 		if err != nil {
 			return nil, err
@@ -851,7 +894,7 @@ func castToDecimal(ec *EvalContext, src arrow.Array, p, s int32) (arrow.Array, e
 				break
 			}
 		}
-	case arrow.DATE32, arrow.TIMESTAMP:
+	case arrow.DATE32, arrow.TIMESTAMP, arrow.TIME64:
 		out.Release()
 		i64, err := castToInt64(ec, src)
 		if err != nil {
@@ -896,6 +939,10 @@ func castToBool(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 	case arrow.DATE32, arrow.TIMESTAMP:
 		for i := 0; i < n; i++ {
 			out.Set(i, true)
+		}
+	case arrow.TIME64:
+		for i, v := range Values[arrow.Time64](src) {
+			out.Set(i, v != 0)
 		}
 	case arrow.STRING, arrow.BINARY:
 		sv := StringsOf(src)
@@ -981,6 +1028,11 @@ func castToString(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 		vals := Values[arrow.Timestamp](src)
 		for i := 0; i < n; i++ {
 			emit(i, func(d []byte) []byte { return appendDatetime(d, int64(vals[i])) })
+		}
+	case arrow.TIME64:
+		vals := Values[arrow.Time64](src)
+		for i := 0; i < n; i++ {
+			emit(i, func(d []byte) []byte { return appendTime(d, int64(vals[i])) })
 		}
 	default:
 		if IsVector(src.DataType()) {
@@ -1332,6 +1384,15 @@ func castToDatetime(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
 		return Unary[arrow.Date32, arrow.Timestamp](ec, src, Datetime, func(d arrow.Date32) arrow.Timestamp {
 			return arrow.Timestamp(int64(d) * usPerDay)
 		}), nil
+	case arrow.TIME64:
+		// MySQL puts a TIME on the current date.
+		today := int64(0)
+		if ec != nil && !ec.Now.IsZero() {
+			today = floorDiv(ec.Now.UnixMicro(), usPerDay) * usPerDay
+		}
+		return Unary[arrow.Time64, arrow.Timestamp](ec, src, Datetime, func(t arrow.Time64) arrow.Timestamp {
+			return arrow.Timestamp(today + int64(t))
+		}), nil
 	case arrow.STRING, arrow.BINARY:
 		sv := StringsOf(src)
 		out := NewFixedOut[arrow.Timestamp](ec.mem(), Datetime, n)
@@ -1462,4 +1523,145 @@ func buildVectors(ec *EvalContext, dim int32, flat []float32, nullsFrom arrow.Ar
 	parent.vals.Release()
 	defer d.Release()
 	return array.MakeFromData(d)
+}
+
+// ---- TIME ----
+
+// maxTimeMicros is MySQL's TIME limit, 838:59:59.
+const maxTimeMicros = (838*3600 + 59*60 + 59) * 1_000_000
+
+func splitTime(us int64) (neg bool, h, m, s, frac int64) {
+	if us < 0 {
+		neg, us = true, -us
+	}
+	frac = us % 1_000_000
+	secs := us / 1_000_000
+	return neg, secs / 3600, secs / 60 % 60, secs % 60, frac
+}
+
+func appendTime(dst []byte, us int64) []byte {
+	neg, h, m, s, frac := splitTime(us)
+	if neg {
+		dst = append(dst, '-')
+	}
+	dst = appendNum(dst, h, 2)
+	dst = append(dst, ':')
+	dst = appendNum(dst, m, 2)
+	dst = append(dst, ':')
+	dst = appendNum(dst, s, 2)
+	if frac != 0 {
+		dst = append(dst, '.')
+		dst = appendNum(dst, frac, 6)
+	}
+	return dst
+}
+
+// ParseTime parses MySQL TIME text: '[-][D ]hh:mm[:ss[.frac]]', packed
+// 'hhmmss[.frac]' (or 'mmss', 'ss'), or a date and time (the time part).
+func ParseTime(s string) (int64, bool) {
+	s = trimSpaces(s)
+	if s == "" {
+		return 0, false
+	}
+	if us, hasTime, ok := ParseDatetime(s); ok && hasTime {
+		return us - floorDiv(us, usPerDay)*usPerDay, true
+	}
+	neg := false
+	if s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	var days, h, m, sec, frac int64
+	main, fracText := s, ""
+	if i := strings.LastIndexByte(s, '.'); i >= 0 {
+		main, fracText = s[:i], s[i+1:]
+		for k := 0; k < len(fracText); k++ {
+			if fracText[k] < '0' || fracText[k] > '9' {
+				return 0, false
+			}
+		}
+		frac = fracMicros(fracText)
+	}
+	if sp := strings.IndexByte(main, ' '); sp >= 0 {
+		d, err := strconv.ParseInt(main[:sp], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		days, main = d, trimSpaces(main[sp+1:])
+	}
+	if strings.Contains(main, ":") {
+		parts := strings.Split(main, ":")
+		if len(parts) > 3 {
+			return 0, false
+		}
+		vals := make([]int64, 3)
+		for k, p := range parts {
+			v, err := strconv.ParseInt(p, 10, 64)
+			if err != nil || v < 0 {
+				return 0, false
+			}
+			vals[k] = v
+		}
+		h, m, sec = vals[0], vals[1], vals[2]
+	} else {
+		v, err := strconv.ParseInt(main, 10, 64)
+		if err != nil || v < 0 {
+			return 0, false
+		}
+		h, m, sec = v/10000, v/100%100, v%100
+	}
+	if m > 59 || sec > 59 {
+		return 0, false
+	}
+	us := (((days*24+h)*60+m)*60+sec)*1_000_000 + frac
+	if us > maxTimeMicros {
+		return 0, false
+	}
+	if neg {
+		us = -us
+	}
+	return us, true
+}
+
+func castToTime(ec *EvalContext, src arrow.Array) (arrow.Array, error) {
+	n := src.Len()
+	switch src.DataType().ID() {
+	case arrow.TIME64:
+		src.Retain()
+		return src, nil
+	case arrow.TIMESTAMP:
+		return Unary[arrow.Timestamp, arrow.Time64](ec, src, Time, func(t arrow.Timestamp) arrow.Time64 {
+			return arrow.Time64(int64(t) - floorDiv(int64(t), usPerDay)*usPerDay)
+		}), nil
+	case arrow.DATE32:
+		return Unary[arrow.Date32, arrow.Time64](ec, src, Time, func(arrow.Date32) arrow.Time64 { return 0 }), nil
+	case arrow.STRING, arrow.BINARY:
+		sv := StringsOf(src)
+		out := NewFixedOut[arrow.Time64](ec.mem(), Time, n)
+		out.InheritNulls(src)
+		for i := 0; i < n; i++ {
+			if out.IsNull(i) {
+				continue
+			}
+			us, ok := ParseTime(sv.Get(i))
+			if !ok {
+				if ec.reports() {
+					if err := ec.dataError(sqlerr.ErrTruncatedValue, "Incorrect time value: '%s'", sv.Get(i)); err != nil {
+						out.Release()
+						return nil, err
+					}
+				}
+				out.SetNull(i)
+				continue
+			}
+			out.Values[i] = arrow.Time64(us)
+		}
+		return out.Finish(), nil
+	}
+	// Numbers: hhmmss.
+	s, err := castToString(ec, src)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Release()
+	return castToTime(ec, s)
 }

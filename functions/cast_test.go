@@ -59,6 +59,11 @@ func TestCast(t *testing.T) {
 		{in: arg{arrow.PrimitiveTypes.Int32, []any{5, nil}}, to: Float64, want: "5|NULL"},
 		{in: arg{Float32, []any{0.5, 0.1, nil}}, to: Utf8, want: "0.5|0.1|NULL"},
 		{in: N(2), to: Int64, want: "NULL|NULL"},
+		{in: S("10:20", "1020", "12", "-1 02:03:04.5", "2024-01-01 10:20:30", "25:61:00", "839:00:00"), to: Time, want: "10:20:00|00:10:20|00:00:12|-26:03:04.500000|10:20:30|NULL|NULL"},
+		{in: TS("2024-01-01 10:20:30"), to: Time, want: "10:20:30"},
+		{in: I(102030), to: Time, want: "10:20:30"},
+		{in: arg{Time, []any{"10:20:30", "-00:00:01"}}, to: Int64, want: "102030|-1"},
+		{in: arg{Time, []any{"10:20:30"}}, to: Datetime, want: "2024-03-15 10:20:30"},
 	}
 	for _, c := range cases {
 		t.Run(TypeName(c.in.typ)+"->"+TypeName(c.to), func(t *testing.T) {

@@ -97,6 +97,8 @@ func CompareArrays(a, b arrow.Array, out []int8) error {
 		cmpSlices(Values[arrow.Date32](a), Values[arrow.Date32](b), out)
 	case arrow.TIMESTAMP:
 		cmpSlices(Values[arrow.Timestamp](a), Values[arrow.Timestamp](b), out)
+	case arrow.TIME64:
+		cmpSlices(Values[arrow.Time64](a), Values[arrow.Time64](b), out)
 	case arrow.BOOL:
 		av, bv := BoolsOf(a), BoolsOf(b)
 		for i := range out {

@@ -32,6 +32,8 @@ func SelectRows(ec *EvalContext, typ arrow.DataType, srcs []arrow.Array, pick []
 		return selectFixed[arrow.Date32](mem, typ, srcs, pick), nil
 	case arrow.TIMESTAMP:
 		return selectFixed[arrow.Timestamp](mem, typ, srcs, pick), nil
+	case arrow.TIME64:
+		return selectFixed[arrow.Time64](mem, typ, srcs, pick), nil
 	case arrow.DECIMAL128:
 		return selectFixed[decimal128.Num](mem, typ, srcs, pick), nil
 	case arrow.BOOL:

@@ -530,6 +530,18 @@ func dtPart(r *Registry, name, desc string, f func(us int64) int64) {
 		}}))
 }
 
+// timePart registers a DATETIME overload and a TIME overload (TIME values
+// can exceed 24 hours, so they are not read as a time of day).
+func timePart(r *Registry, name, desc string, fdt, ft func(us int64) int64) {
+	r.Register(NewScalarEntry(name, desc, Immutable,
+		Overload{Args: []arrow.DataType{Datetime}, Return: Int64, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return Unary[arrow.Timestamp, int64](ec, a[0], Int64, func(t arrow.Timestamp) int64 { return fdt(int64(t)) }), nil
+		}},
+		Overload{Args: []arrow.DataType{Time}, Return: Int64, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return Unary[arrow.Time64, int64](ec, a[0], Int64, func(t arrow.Time64) int64 { return ft(int64(t)) }), nil
+		}}))
+}
+
 func dtText(r *Registry, name, desc string, f func(us int64) string) {
 	r.Register(NewScalarEntry(name, desc, Immutable, Overload{Args: []arrow.DataType{Datetime}, Return: Utf8,
 		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
@@ -587,12 +599,25 @@ func registerDatetime(r *Registry) {
 			})}))
 	}
 	for _, name := range []string{"curtime", "current_time", "utc_time"} {
-		r.Register(NewScalarEntry(name, "statement start time of day as 'hh:mm:ss'", Stable, Overload{Return: Utf8,
-			Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
-				s := string(FormatDate(nil, nowMicros(ec, 0), "%H:%i:%s"))
-				return StringKernel(ec, nil, n, func(int) (string, bool) { return s, true }), nil
-			}}))
+		r.Register(NewScalarEntry(name, "statement start time of day (TIME)", Stable, Overload{Return: Time,
+			Kernel: constKernel[arrow.Time64](Time, func(ec *EvalContext, _ []arrow.Array) arrow.Time64 {
+				us := nowMicros(ec, 0)
+				return arrow.Time64(us - floorDiv(us, usPerDay)*usPerDay)
+			})}))
 	}
+	t1 := []arrow.DataType{Time}
+	r.Register(NewScalarEntry("time", "TIME part of a value", Immutable, Overload{Args: t1, Return: Time,
+		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) { a[0].Retain(); return a[0], nil }}))
+	r.Register(NewScalarEntry("time_to_sec", "TIME as seconds", Immutable, Overload{Args: t1, Return: Int64,
+		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return Unary[arrow.Time64, int64](ec, a[0], Int64, func(t arrow.Time64) int64 { return int64(t) / 1_000_000 }), nil
+		}}))
+	r.Register(NewScalarEntry("sec_to_time", "seconds as TIME (clipped to ±838:59:59)", Immutable, Overload{Args: i1, Return: Time,
+		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return Unary[int64, arrow.Time64](ec, a[0], Time, func(s int64) arrow.Time64 {
+				return arrow.Time64(max(min(s*1_000_000, maxTimeMicros), -maxTimeMicros))
+			}), nil
+		}}))
 	r.Register(NewScalarEntry("date", "date part of a date/time", Immutable, Overload{Args: dt1, Return: Date32,
 		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) { return castToDate(ec, a[0]) }}))
 	r.Register(NewScalarEntry("timestamp", "value as DATETIME", Immutable, Overload{Args: dt1, Return: Datetime,
@@ -611,9 +636,12 @@ func registerDatetime(r *Registry) {
 	dtPart(r, "weekday", "0 = Monday .. 6 = Sunday", func(us int64) int64 { return (dayOfWeek0(floorDiv(us, usPerDay)) + 6) % 7 })
 	dtPart(r, "dayofyear", "day of year 1-366", func(us int64) int64 { y, m, d := ymd(us); return dayOfYear(y, m, d) })
 	dtPart(r, "week", "week of year, Sunday first (mode 0)", func(us int64) int64 { y, m, d := ymd(us); return weekNumber(y, m, d, false) })
-	dtPart(r, "hour", "hour 0-23", func(us int64) int64 { _, _, _, h, _, _, _ := splitMicros(us); return h })
-	dtPart(r, "minute", "minute 0-59", func(us int64) int64 { _, _, _, _, m, _, _ := splitMicros(us); return m })
-	dtPart(r, "second", "second 0-59", func(us int64) int64 { _, _, _, _, _, s, _ := splitMicros(us); return s })
+	timePart(r, "hour", "hour (of a TIME: may exceed 23)", func(us int64) int64 { _, _, _, h, _, _, _ := splitMicros(us); return h },
+		func(us int64) int64 { _, h, _, _, _ := splitTime(us); return h })
+	timePart(r, "minute", "minute 0-59", func(us int64) int64 { _, _, _, _, m, _, _ := splitMicros(us); return m },
+		func(us int64) int64 { _, _, m, _, _ := splitTime(us); return m })
+	timePart(r, "second", "second 0-59", func(us int64) int64 { _, _, _, _, _, s, _ := splitMicros(us); return s },
+		func(us int64) int64 { _, _, _, s, _ := splitTime(us); return s })
 	dtPart(r, "microsecond", "microseconds 0-999999", func(us int64) int64 { _, _, _, _, _, _, f := splitMicros(us); return f })
 	dtPart(r, "to_days", "days since year 0", func(us int64) int64 { return floorDiv(us, usPerDay) + 719528 })
 	dtPart(r, "to_seconds", "seconds since year 0", func(us int64) int64 { return floorDiv(us, 1_000_000) + 719528*86400 })

@@ -52,6 +52,10 @@ func TestDatetime(t *testing.T) {
 		{fn: "from_days", args: []arg{I(733321)}, want: "2007-10-07"},
 		{fn: "timestampadd", args: []arg{S("MINUTE"), I(1), S("2003-01-02")}, want: "2003-01-02 00:01:00"},
 		{fn: "makedate", args: []arg{I(2011, 2011, 2011), I(31, 32, 0)}, want: "2011-01-31|2011-02-01|NULL"},
+		{fn: "hour", args: []arg{arg{Time, []any{"838:10:00", "-01:02:03"}}}, want: "838|1"},
+		{fn: "hour", args: []arg{S("2024-01-01 23:10:00")}, want: "23"},
+		{fn: "time_to_sec", args: []arg{S("22:23:00", "00:39:38")}, want: "80580|2378"},
+		{fn: "sec_to_time", args: []arg{I(2378, -3600)}, want: "00:39:38|-01:00:00"},
 		{fn: "week", args: []arg{DT("2008-02-20")}, want: "7"},
 	})
 }

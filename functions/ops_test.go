@@ -135,6 +135,7 @@ func TestCompare(t *testing.T) {
 		{fn: "ne", args: []arg{I(1, nil), I(2, 2)}, want: "1|NULL"},
 		{fn: "gt", args: []arg{DT("2024-01-02"), S("2024-01-01")}, want: "1"},
 		{fn: "eq", args: []arg{DT("2024-01-02"), TS("2024-01-02 00:00:00")}, want: "1"},
+		{fn: "lt", args: []arg{arg{Time, []any{"10:00:00", "10:00:00"}}, S("9:59:59", "10:00:01")}, want: "0|1"},
 		{fn: "nulleq", args: []arg{I(1, nil, nil, 1), I(1, nil, 1, 2)}, want: "1|1|0|0"},
 		{fn: "eq", args: []arg{U(uint64(18446744073709551615)), I(-1)}, want: "0"},
 		{fn: "eq", args: []arg{N(2), I(1, 2)}, want: "NULL|NULL"},

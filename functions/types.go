@@ -32,6 +32,8 @@ func CanonicalType(t arrow.DataType) arrow.DataType {
 		return Date32
 	case t.ID() == arrow.TIMESTAMP:
 		return Datetime
+	case t.ID() == arrow.TIME32 || t.ID() == arrow.TIME64:
+		return Time
 	}
 	return t
 }
@@ -93,10 +95,11 @@ func CommonType(a, b arrow.DataType) (arrow.DataType, error) {
 	case (IsBinary(a) || IsString(a)) && (IsBinary(b) || IsString(b)):
 		return Varbinary, nil
 	case IsTemporal(a) && IsTemporal(b):
-		if a.ID() == arrow.TIMESTAMP || b.ID() == arrow.TIMESTAMP {
-			return Datetime, nil
+		ca, cb := CanonicalType(a), CanonicalType(b)
+		if arrow.TypeEqual(ca, cb) {
+			return ca, nil
 		}
-		return CanonicalType(a), nil
+		return Datetime, nil
 	case IsTemporal(a) && (IsString(b) || IsNumeric(b)):
 		return CanonicalType(a), nil
 	case IsTemporal(b) && (IsString(a) || IsNumeric(a)):

@@ -25,6 +25,8 @@ var (
 	// Datetime is DATETIME/TIMESTAMP: microseconds since the epoch, no zone.
 	Datetime arrow.DataType = &arrow.TimestampType{Unit: arrow.Microsecond}
 	Null     arrow.DataType = arrow.Null
+	// Time is TIME: microseconds, may be negative or above 24 hours like MySQL's.
+	Time arrow.DataType = arrow.FixedWidthTypes.Time64us
 )
 
 // MaxDecimalPrecision is the widest decimal the engine holds (Arrow Decimal128).
