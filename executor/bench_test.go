@@ -11,9 +11,13 @@ import (
 	"github.com/genevasql/genevasql/expr"
 )
 
-// benchInput makes n rows (k int64 = i % mod, v float64) in 4096-row
-// batches.
+// benchInput makes n rows (k int64 pseudo-random in [0, mod), v float64) in
+// 4096-row batches.
 func benchInput(mem memory.Allocator, n, mod int) (*arrow.Schema, []arrow.RecordBatch) {
+	return benchInputKeys(mem, n, func(i int) int64 { return int64((uint64(i) * 0x9E3779B97F4A7C15 >> 20) % uint64(mod)) })
+}
+
+func benchInputKeys(mem memory.Allocator, n int, key func(i int) int64) (*arrow.Schema, []arrow.RecordBatch) {
 	s := arrow.NewSchema([]arrow.Field{{Name: "k", Type: i64}, {Name: "v", Type: arrow.PrimitiveTypes.Float64}}, nil)
 	var out []arrow.RecordBatch
 	for start := 0; start < n; start += 4096 {
@@ -21,7 +25,7 @@ func benchInput(mem memory.Allocator, n, mod int) (*arrow.Schema, []arrow.Record
 		kb := array.NewInt64Builder(mem)
 		vb := array.NewFloat64Builder(mem)
 		for i := start; i < end; i++ {
-			kb.Append(int64((i * 7919) % mod))
+			kb.Append(key(i))
 			vb.Append(float64(i))
 		}
 		k, v := kb.NewArray(), vb.NewArray()
@@ -91,7 +95,8 @@ func BenchmarkHashJoin(b *testing.B) {
 	mem := memory.NewGoAllocator()
 	ls, left := benchInput(mem, 1<<20, 100_000)
 	defer releaseBatches(left)
-	rs, right := benchInput(mem, 100_000, 100_000)
+	// Unique right keys: 7919 is prime to 100000, so this is a permutation.
+	rs, right := benchInputKeys(mem, 100_000, func(i int) int64 { return int64(i * 7919 % 100_000) })
 	defer releaseBatches(right)
 	env := testEnv(mem, 4096)
 	b.ResetTimer()
@@ -102,4 +107,28 @@ func BenchmarkHashJoin(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*float64(1<<20+100_000)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkSort(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	s, in := benchInput(mem, 1<<20, 1<<30)
+	defer releaseBatches(in)
+	env := testEnv(mem, 4096)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		drainCount(b, NewSort(env, replay(s, in), []SortKey{{Expr: col{0, i64}}}))
+	}
+	b.ReportMetric(float64(b.N)*float64(1<<20)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkTopN(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	s, in := benchInput(mem, 1<<20, 1<<30)
+	defer releaseBatches(in)
+	env := testEnv(mem, 4096)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		drainCount(b, NewTopN(env, replay(s, in), []SortKey{{Expr: col{0, i64}, Desc: true}}, 0, 100))
+	}
+	b.ReportMetric(float64(b.N)*float64(1<<20)/b.Elapsed().Seconds(), "rows/s")
 }

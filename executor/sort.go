@@ -13,8 +13,10 @@ import (
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
-// keyCmp compares two non-NULL rows of one sort key.
+// keyCmp compares two non-NULL rows of one sort key: by w when the type has
+// an order-preserving uint64 encoding (direction folded in), else by cmp.
 type keyCmp struct {
+	w          []uint64
 	cmp        func(i, j int) int
 	valid      []bool // nil when the key has no NULLs
 	desc       bool
@@ -99,14 +101,56 @@ func comparator(a arrow.Array) (func(i, j int) int, error) {
 	return nil, sqlerr.New(sqlerr.ErrNotSupported, "executor: cannot order by a value of type %s", a.DataType())
 }
 
+// sortWords encodes fixed-width values as uint64s whose unsigned order is
+// the values' order (descending when desc); ok is false for other types.
+func sortWords(a arrow.Array, desc bool) (w []uint64, ok bool) {
+	const sign = uint64(1) << 63
+	id := a.DataType().ID()
+	switch id {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.DATE32, arrow.DATE64,
+		arrow.TIME32, arrow.TIME64, arrow.TIMESTAMP, arrow.DURATION:
+		w = make([]uint64, a.Len())
+		loadWords(w, a)
+		for i := range w {
+			w[i] ^= sign
+		}
+	case arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64, arrow.BOOL:
+		w = make([]uint64, a.Len())
+		loadWords(w, a)
+	case arrow.FLOAT32, arrow.FLOAT64:
+		w = make([]uint64, a.Len())
+		loadWords(w, a) // -0 is 0; NaN canonical (sorts above +Inf here)
+		for i, x := range w {
+			if x&sign != 0 {
+				w[i] = ^x
+			} else {
+				w[i] = x | sign
+			}
+		}
+	default:
+		return nil, false
+	}
+	if desc {
+		for i := range w {
+			w[i] = ^w[i]
+		}
+	}
+	return w, true
+}
+
 func newKeyCmps(arrs []arrow.Array, keys []SortKey) ([]keyCmp, error) {
 	out := make([]keyCmp, len(arrs))
 	for i, a := range arrs {
-		c, err := comparator(a)
-		if err != nil {
-			return nil, err
+		k := keyCmp{desc: keys[i].Desc, nullsFirst: keys[i].NullsFirst}
+		if w, ok := sortWords(a, k.desc); ok {
+			k.w = w
+		} else {
+			c, err := comparator(a)
+			if err != nil {
+				return nil, err
+			}
+			k.cmp = c
 		}
-		k := keyCmp{cmp: c, desc: keys[i].Desc, nullsFirst: keys[i].NullsFirst}
 		if a.NullN() > 0 || a.DataType().ID() == arrow.NULL {
 			k.valid = validBools(a, nil)
 		}
@@ -131,6 +175,15 @@ func compareRows(ks []keyCmp, i, j int) int {
 				}
 				return 1
 			}
+		}
+		if c.w != nil {
+			if x, y := c.w[i], c.w[j]; x != y {
+				if x < y {
+					return -1
+				}
+				return 1
+			}
+			continue
 		}
 		r := c.cmp(i, j)
 		if r != 0 {
@@ -160,10 +213,21 @@ func sortedIndices(env *Env, ctx context.Context, rec arrow.RecordBatch, keys []
 		return nil, err
 	}
 	idx := make([]int32, rec.NumRows())
+	if len(ks) == 1 && ks[0].w != nil && ks[0].valid == nil {
+		sortByWords(idx, ks[0].w)
+		return idx, nil
+	}
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	slices.SortStableFunc(idx, func(a, b int32) int { return compareRows(ks, int(a), int(b)) })
+	// Ties broken by row number make pdqsort stable, and it is much faster
+	// than SortStableFunc's in-place merging.
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := compareRows(ks, int(a), int(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
 	return idx, nil
 }
 
@@ -321,4 +385,51 @@ func (s *sortOp) Close() error {
 	s.done = true
 	s.release()
 	return s.child.Close()
+}
+
+// sortByWords is the common single fixed-width key without NULLs: an LSD
+// radix sort of (key, row) pairs, stable by construction, skipping byte
+// positions where every key agrees.
+func sortByWords(idx []int32, w []uint64) {
+	n := len(w)
+	if n < 256 {
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(w[a], w[b]) })
+		return
+	}
+	keys, tmpKeys := slices.Clone(w), make([]uint64, n)
+	rows, tmpRows := idx, make([]int32, n)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	var counts [8][256]int
+	for _, k := range keys {
+		for b := 0; b < 8; b++ {
+			counts[b][byte(k>>(8*b))]++
+		}
+	}
+	for b := 0; b < 8; b++ {
+		c := &counts[b]
+		if c[byte(keys[0]>>(8*b))] == n {
+			continue // every key has the same byte here
+		}
+		sum := 0
+		for d := range c {
+			c[d], sum = sum, sum+c[d]
+		}
+		shift := 8 * b
+		for i, k := range keys {
+			d := byte(k >> shift)
+			p := c[d]
+			c[d]++
+			tmpKeys[p], tmpRows[p] = k, rows[i]
+		}
+		keys, tmpKeys = tmpKeys, keys
+		rows, tmpRows = tmpRows, rows
+	}
+	if &rows[0] != &idx[0] {
+		copy(idx, rows)
+	}
 }
