@@ -467,3 +467,39 @@ func TestDropThenAddSameName(t *testing.T) {
 		}
 	}
 }
+
+// Dense deletions (every third row) take the read-by-offset path of the
+// scanner; sparse ones the slice path. Both must return exactly the live rows.
+func TestScanDenseDeletions(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	d, _ := newTestDataset(t, mem, 0)
+	d = mustAppend(t, d, idBatch(mem, 0, 1000))
+	var del []uint64
+	for i := uint64(0); i < 1000; i += 3 {
+		del = append(del, i)
+	}
+	d, err := d.Delete(ctx, del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bs := range []int{10, 100, 1000} {
+		names, addrs := scanAll(t, d, ScanOptions{BatchSize: bs})
+		if len(names) != 666 {
+			t.Fatalf("batch %d: %d rows", bs, len(names))
+		}
+		for id, a := range addrs {
+			if id%3 == 0 || a != uint64(id) {
+				t.Fatalf("batch %d: id %d at %d", bs, id, a)
+			}
+			want := fmt.Sprintf("n%d", id)
+			if id%10 == 0 {
+				want = "<null>"
+			}
+			if names[id] != want {
+				t.Fatalf("batch %d: id %d name %q", bs, id, names[id])
+			}
+		}
+	}
+}

@@ -18,6 +18,10 @@ import (
 // RowAddrColumn is the name of the row address column a scan can add.
 const RowAddrColumn = "_rowaddr"
 
+// maxStitchRuns is the number of live-row runs in a batch above which the
+// scan reads rows by offset rather than slicing a whole range.
+const maxStitchRuns = 16
+
 // DefaultBatchSize is the number of physical rows read per batch.
 const DefaultBatchSize = 8192
 
@@ -301,27 +305,48 @@ func (s *Scanner) readBatch(ctx context.Context, fs *fragScan, start, end int64)
 			}
 		}
 	}
+	// Many short runs of live rows (dense deletions): take exactly the live
+	// rows instead of reading the range and stitching slices together.
+	var take []uint32
+	if len(runs) > maxStitchRuns {
+		take = make([]uint32, 0, kept)
+		for _, r := range runs {
+			for o := r[0]; o < r[1]; o++ {
+				take = append(take, uint32(o))
+			}
+		}
+	}
+	want := end - start
+	if take != nil {
+		want = kept
+	}
 	for _, g := range fs.groups {
-		arrs, err := fs.readers[g.reader].ReadRange(ctx, g.ids, start, end)
+		var arrs []arrow.Array
+		var err error
+		if take != nil {
+			arrs, err = fs.readers[g.reader].ReadRows(ctx, g.ids, take)
+		} else {
+			arrs, err = fs.readers[g.reader].ReadRange(ctx, g.ids, start, end)
+		}
 		if err != nil {
 			release()
 			return nil, fmt.Errorf("reading fragment %d rows %d-%d: %w", fs.f.ID, start, end, err)
 		}
 		for i, a := range arrs {
-			if i >= len(g.outIdx) || int64(a.Len()) != end-start {
+			if i >= len(g.outIdx) || int64(a.Len()) != want {
 				for _, a := range arrs {
 					a.Release()
 				}
 				release()
-				return nil, fmt.Errorf("fragment %d: data file returned %d columns of %d rows, want %d of %d", fs.f.ID, len(arrs), a.Len(), len(g.ids), end-start)
+				return nil, fmt.Errorf("fragment %d: data file returned %d columns of %d rows, want %d of %d", fs.f.ID, len(arrs), a.Len(), len(g.ids), want)
 			}
 			cols[g.outIdx[i]] = a
 		}
 	}
 	for _, out := range fs.nullCols {
-		cols[out] = array.MakeArrayOfNull(s.d.mem, s.schema.Field(out).Type, int(end-start))
+		cols[out] = array.MakeArrayOfNull(s.d.mem, s.schema.Field(out).Type, int(want))
 	}
-	if runs != nil {
+	if runs != nil && take == nil {
 		for i, c := range cols[:len(s.ids)] {
 			f, err := filterRuns(c, runs, start, s.d)
 			if err != nil {
