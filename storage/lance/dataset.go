@@ -21,6 +21,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/genevasql/genevasql/sqlerr"
 	"github.com/genevasql/genevasql/storage/lance/format"
@@ -307,7 +308,7 @@ func newDataset(s objstore.Store, uri string, m *manifest, v2 bool, mem memory.A
 
 func hasField(b []byte, want int) bool {
 	found := false
-	_ = walkMsg(b, func(num protowireNumber, _ protowireType, _ uint64, _, _ []byte) error {
+	_ = walkMsg(b, func(num protowire.Number, _ protowire.Type, _ uint64, _, _ []byte) error {
 		if int(num) == want {
 			found = true
 		}

@@ -2,7 +2,6 @@ package lance
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -256,9 +255,8 @@ func (d *Dataset) UpdateSchemaMetadata(ctx context.Context, kv map[string]string
 // ---- AddColumns / DropColumns ----
 
 type mergeOp struct {
-	readVersion uint64
-	fields      []format.Field
-	frags       []*fragment // every fragment of the version read, with the new file
+	fields []format.Field
+	frags  []*fragment // every fragment of the version read, with the new file
 }
 
 func (o *mergeOp) opCode() int { return opMerge }
@@ -325,7 +323,7 @@ func (d *Dataset) AddColumns(ctx context.Context, fields []arrow.Field,
 	if err != nil {
 		return nil, err
 	}
-	op := &mergeOp{readVersion: d.m.Version, fields: append(append([]format.Field(nil), d.m.Fields...), newFields...)}
+	op := &mergeOp{fields: append(append([]format.Field(nil), d.m.Fields...), newFields...)}
 	var written []*fragmentWriter
 	abort := func() {
 		for _, w := range written {
@@ -513,5 +511,3 @@ func (d *Dataset) DropColumns(ctx context.Context, names []string) (_ *Dataset, 
 	}
 	return d.commit(ctx, &projectOp{fields: kept})
 }
-
-var _ = fmt.Sprintf

@@ -191,8 +191,3 @@ func checkedInt(v uint64, what string) (int64, error) {
 	}
 	return int64(v), nil
 }
-
-type (
-	protowireNumber = protowire.Number
-	protowireType   = protowire.Type
-)
