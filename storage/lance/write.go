@@ -208,7 +208,9 @@ func (o *appendOp) conflicts(t *txnInfo) error {
 }
 
 // Append commits the rows of rdr as new fragments and returns the new
-// version. The rows must have the table's columns, in order.
+// version. Columns are matched by position and must have the table's types
+// (names are not compared); nulls in a NOT NULL column are refused. Each
+// data file holds at most MaxRowsPerFile rows. Appending nothing returns d.
 func (d *Dataset) Append(ctx context.Context, rdr array.RecordReader) (_ *Dataset, err error) {
 	defer recoverErr(&err)
 	w, err := d.writeAll(ctx, rdr, d.m.Fields, d.schema)
