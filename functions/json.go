@@ -513,6 +513,46 @@ func registerJSON(r *Registry) {
 			return jsonText(keys), true
 		}
 	})
+	r.Register(customEntry("cast_json", "(any) -> JSON", "CAST(x AS JSON): text is parsed and normalized (error 3141 if invalid), other values become JSON scalars", Immutable, 1, 1, castJSONResolver))
 	r.Register(customEntry("json_object", "(key, value, ...) -> JSON", "JSON object from key/value pairs", Immutable, 0, -1, jsonBuildResolver("json_object", true)))
 	r.Register(customEntry("json_array", "(value, ...) -> JSON", "JSON array of the arguments", Immutable, 0, -1, jsonBuildResolver("json_array", false)))
+}
+
+// castJSONResolver implements CAST(x AS JSON); the planner calls it by name
+// because JSON shares the VARCHAR representation.
+func castJSONResolver(args []arrow.DataType) (*Bound, error) {
+	t := CanonicalType(args[0])
+	text := IsString(t) // JSON text; temporal and binary values become JSON strings
+	switch {
+	case IsString(t), IsNull(t), IsNumeric(t), IsVector(t):
+	case IsTemporal(t) || IsBinary(t):
+		t = Utf8
+	default:
+		return nil, ErrWrongArgTypes("cast_json", args)
+	}
+	return bound("cast_json", []arrow.DataType{t}, Utf8, Immutable, func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+		valid := ValidityOf(a[0])
+		var ferr error
+		var b bytes.Buffer
+		res := StringKernel(ec, a, n, func(i int) (string, bool) {
+			var v any
+			if text {
+				var err error
+				if v, err = parseJSON(StringsOf(a[0]).Get(i)); err != nil {
+					ferr = sqlerr.New(3141, "Invalid JSON text in argument 1 to function cast_as_json: %v", err)
+					return "", false
+				}
+			} else {
+				v = jsonScalar(a[0], valid, i)
+			}
+			b.Reset()
+			WriteJSON(&b, v)
+			return b.String(), true
+		})
+		if ferr != nil {
+			res.Release()
+			return nil, ferr
+		}
+		return res, nil
+	}), nil
 }

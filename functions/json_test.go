@@ -23,6 +23,11 @@ func TestJSON(t *testing.T) {
 		{fn: "json_keys", args: []arg{S(`{"bb": 1, "a": 2, "c": 3}`)}, want: `["a", "c", "bb"]`},
 		{fn: "json_object", args: []arg{S("id"), I(87), S("name"), S("carrot"), S("z"), N(1), S("ok"), B(true), S("p"), D(4, 2, "1.50")}, want: `{"p": 1.50, "z": null, "id": 87, "ok": true, "name": "carrot"}`},
 		{fn: "json_object", args: []arg{S("a")}, errCode: 1582},
+		{fn: "cast_json", args: []arg{S(`{"b":1,"a":[true,null]}`, nil)}, want: `{"a": [true, null], "b": 1}|NULL`},
+		{fn: "cast_json", args: []arg{I(5)}, want: "5"},
+		{fn: "cast_json", args: []arg{B(true)}, want: "true"},
+		{fn: "cast_json", args: []arg{DT("2024-01-02")}, want: `"2024-01-02"`},
+		{fn: "cast_json", args: []arg{S("abc")}, errCode: 3141},
 		{fn: "json_array", args: []arg{I(1), S("abc"), N(1), F(2.5)}, want: `[1, "abc", null, 2.5]`},
 	})
 }
