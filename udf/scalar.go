@@ -96,7 +96,7 @@ func Scalar(name string, fn any, opts ...Option) (*functions.Entry, error) {
 			return nil, bad("cannot pass %s to Go parameter %d of type %s", TypeName(declared[i]), i+1, pt)
 		}
 	}
-	sig := &scalarSig{name: name, fn: fv, ft: ft, ret: ret, hasErr: ft.NumOut() == 2}
+	sig := &scalarSig{name: name, fn: fv, ft: ft, ret: ret, hasErr: ft.NumOut() == 2, fast: pickFast(fn)}
 	return NewEntry(Def{
 		Name: name, Kind: "go", Args: declared, Return: ret,
 		Volatility: c.volatility, Version: c.version, Description: c.description, Policy: c.policy,
@@ -220,6 +220,7 @@ type scalarSig struct {
 	ft     reflect.Type
 	ret    arrow.DataType
 	hasErr bool
+	fast   fastRunner // nil: reflect only
 }
 
 // scalarInstance calls the Go func row by row. It is stateless, so the
@@ -248,6 +249,11 @@ func (s *scalarInstance) run(ec *functions.EvalContext, args []arrow.Array, nrow
 	sig := s.sig
 	if len(args) != sig.ft.NumIn() {
 		return nil, nil, NewError(sig.name, -1, -1, nil, "called with %d arguments, takes %d", len(args), sig.ft.NumIn())
+	}
+	if sig.fast != nil {
+		if out, rows, err, ok := sig.fast(sig, ec, args, nrows, tolerant); ok {
+			return out, rows, err
+		}
 	}
 	readers := make([]argReader, len(args))
 	in := make([]reflect.Value, len(args))

@@ -689,3 +689,58 @@ func TestPolicyOfAndNewInstance(t *testing.T) {
 	}
 	out.Release()
 }
+
+// The direct-call fast path and the reflect path agree, panics and errors
+// included (an Int32 argument type forces the reflect path).
+func TestScalarFastAndReflectPathsAgree(t *testing.T) {
+	mem, ec, _ := testEnv(t)
+	fn := func(x int64) (string, error) {
+		switch {
+		case x == 3:
+			panic("three")
+		case x < 0:
+			return "", errors.New("negative")
+		}
+		return strings.Repeat("*", int(x)), nil
+	}
+	fast, err := Scalar("f", fn, WithErrorPolicy(Policy{Mode: Skip}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fast.Scalar == nil || pickFast(fn) == nil {
+		t.Fatal("func(int64) (string, error) should have a fast path")
+	}
+	slow, err := Scalar("f", fn, WithArgTypes(arrow.PrimitiveTypes.Int32), WithErrorPolicy(Policy{Mode: Skip}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i64 := int64s(mem, []int64{1, 3, -1, 0, 2, 5}, []bool{true, true, true, true, false, true})
+	defer i64.Release()
+	b32 := array.NewInt32Builder(mem)
+	b32.AppendValues([]int32{1, 3, -1, 0, 2, 5}, []bool{true, true, true, true, false, true})
+	i32 := b32.NewArray()
+	b32.Release()
+	defer i32.Release()
+	var got []string
+	for _, c := range []struct {
+		e  *functions.Entry
+		in arrow.Array
+	}{{fast, i64}, {slow, i32}} {
+		var reports []string
+		inst, err := RawInstance(context.Background(), bind(t, c.e, c.in.DataType()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := CallWithPolicy(context.Background(), ec, inst, []arrow.Array{c.in}, 6, Policy{Mode: Skip},
+			func(row int, msg string, _ int) { reports = append(reports, fmt.Sprintf("%d:%s", row, msg)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, render(out)+" "+strings.Join(reports, ";"))
+		out.Release()
+	}
+	want := "*,NULL,NULL,,NULL,***** 1:panic: three;2:negative"
+	if got[0] != want || got[1] != want {
+		t.Fatalf("fast %q\nslow %q\nwant %q", got[0], got[1], want)
+	}
+}
