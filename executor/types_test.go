@@ -60,3 +60,29 @@ func TestPayloadTypes(t *testing.T) {
 	got = run(t, NewSetOp(testEnv(mem, 0), Except, false, mk(), NewLimit(mk(), 1, 1)))
 	eq(t, got, []string{want[0], want[2]})
 }
+
+// Sliced inputs (from LIMIT/OFFSET) carry array offsets; key loading,
+// hashing and sorting must honour them for every shape.
+func TestSlicedInputs(t *testing.T) {
+	specs := []struct {
+		spec, rows string
+		want       []string // sorted ascending, NULLs first, after skipping 2 rows
+	}{
+		{"k:int64", `[{"k":9},{"k":8},{"k":3},{"k":null},{"k":1},{"k":3}]`, []string{"NULL|1", "1|1", "3|2"}},
+		{"k:utf8", `[{"k":"z"},{"k":"y"},{"k":"B"},{"k":null},{"k":"a"},{"k":"b"}]`, []string{"NULL|1", "a|1", "B|2"}},
+		{"k:date32", `[{"k":"2000-01-01"},{"k":null},{"k":"2001-01-01"},{"k":"1999-01-01"},{"k":"2001-01-01"}]`, []string{"1999-01-01|1", "2001-01-01|2"}},
+		{"k:bool", `[{"k":true},{"k":true},{"k":false},{"k":null},{"k":false}]`, []string{"NULL|1", "false|2"}},
+		{"k:dec", `[{"k":"1"},{"k":"2"},{"k":"3.5"},{"k":"-1"},{"k":"3.50"}]`, []string{"-1|1", "3.5|2"}},
+	}
+	for _, tt := range specs {
+		t.Run(tt.spec, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			typ := schemaOf(tt.spec).Field(0).Type
+			k := col{0, typ}
+			agg := NewHashAggregate(testEnv(mem, 0), NewLimit(values(t, mem, tt.spec, tt.rows), 2, -1), []expr.Expr{k}, []string{"k"}, []AggregateCall{sumCall("n")})
+			sorted := NewSort(testEnv(mem, 0), agg, []SortKey{{Expr: k, NullsFirst: true}})
+			eq(t, run(t, sorted), tt.want)
+		})
+	}
+}
