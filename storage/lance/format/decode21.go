@@ -290,6 +290,17 @@ func (d *pageDecoder) decompress(c *compEnc, bufs [][]byte, n int) (*block, [][]
 		}
 		blk, err := d.fsstDecode(c.symbols, inner)
 		return blk, rest, err
+	case ceRle:
+		vals, err := next()
+		if err != nil {
+			return nil, nil, err
+		}
+		lens, err := next()
+		if err != nil {
+			return nil, nil, err
+		}
+		blk, err := d.rleDecode(c, vals, lens, n)
+		return blk, bufs, err
 	case ceFixedSizeList:
 		if c.itemsPerValue == 0 || c.itemsPerValue > maxFSLDim {
 			return nil, nil, d.corrupt("FixedSizeList of %d items", c.itemsPerValue)
@@ -452,6 +463,33 @@ func (d *pageDecoder) fsstDecode(table []byte, in *block) (*block, error) {
 		offs[i+1] = uint64(len(outData))
 	}
 	return &block{n: in.n, isVar: true, offs: offs, data: outData}, nil
+}
+
+// rleDecode expands run-length encoded values: a buffer of values and a
+// buffer of u8 run lengths (runs over 255 are split).
+func (d *pageDecoder) rleDecode(c *compEnc, vals, lens []byte, n int) (*block, error) {
+	if c.inner == nil || c.inner.kind != ceFlat || c.lengths == nil || c.lengths.kind != ceFlat || c.lengths.bits != 8 {
+		return nil, d.unsupported("2.1 " + c.String() + " with these value/length encodings")
+	}
+	bits := int(c.inner.bits)
+	if bits != 8 && bits != 16 && bits != 32 && bits != 64 {
+		return nil, d.unsupported("Rle of " + itoa64(c.inner.bits) + "-bit values")
+	}
+	w := bits / 8
+	runs := min(len(vals)/w, len(lens))
+	out := make([]byte, n*w)
+	pos := 0
+	for r := 0; r < runs && pos < n; r++ {
+		v := vals[r*w : (r+1)*w]
+		for k := min(int(lens[r]), n-pos); k > 0; k-- {
+			copy(out[pos*w:], v)
+			pos++
+		}
+	}
+	if pos != n {
+		return nil, d.corrupt("Rle runs cover %d of %d values", pos, n)
+	}
+	return &block{n: n, bits: bits, data: out}, nil
 }
 
 func readUint(b []byte, width int) uint64 {

@@ -51,7 +51,8 @@ type compEnc struct {
 	// bufScheme is the BufferCompression scheme on a Flat or Variable
 	// buffer (0 none, 1 lz4, 2 zstd).
 	bufScheme     int
-	inner         *compEnc // Variable offsets; FSL/General/... values
+	inner         *compEnc // Variable offsets; FSL/General/Rle/... values
+	lengths       *compEnc // Rle run lengths
 	itemsPerValue uint64
 	hasValidity   bool
 	symbols       []byte // Fsst symbol table
@@ -118,6 +119,13 @@ func decodeCompEnc(b []byte, depth int) (*compEnc, error) {
 				c.inner, err = decodeCompEnc(buf, depth+1)
 			case num == 2 && typ == protowire.BytesType && c.kind == ceInlineBitpacking:
 				err = bufComp(buf)
+			}
+		case ceRle:
+			switch {
+			case num == 1 && typ == protowire.BytesType:
+				c.inner, err = decodeCompEnc(buf, depth+1)
+			case num == 2 && typ == protowire.BytesType:
+				c.lengths, err = decodeCompEnc(buf, depth+1)
 			}
 		case ceFsst:
 			switch {

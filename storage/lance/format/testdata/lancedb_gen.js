@@ -35,6 +35,9 @@ const cols = {
   allnull: col(new arrow.Int32, i => null),
   // Values of 256 bytes or more make LanceDB 2.1 use FullZip pages.
   emb: col(new arrow.FixedSizeList(128, new arrow.Field('item', new arrow.Float32, true)), i => i % 23 == 5 ? null : Array.from({length: 128}, (_, k) => i * 1000 + k)),
+  // Long runs (RLE in 2.1) and few distinct numbers (dictionary in 2.1).
+  run: col(new arrow.Int32, i => i % 31 == 30 ? null : Math.floor(i / 100)),
+  few: col(new arrow.Int64, i => big(i % 3) * 1000000007n),
   long: col(new arrow.Utf8, i => i % 29 == 3 ? null : `L${i}-` + 'y'.repeat(280 + i % 40)),
 };
 // decimal128(10,2): value i*101 - 5000 (unscaled), null when i%21==0
