@@ -7,15 +7,18 @@
 // Every function made here is a *functions.Entry with a fixed signature. Its
 // Bound has:
 //
-//   - NewInstance: always set. Creates one worker's instance; Instance.Call is
-//     raw (errors are returned, the error policy is not applied) so that the
-//     job runner applies the policy itself with CallWithPolicy and records
-//     skipped rows. Instances recover panics and check the result's length
-//     and type.
-//   - Kernel: for callers without a per-worker instance (a plain SELECT). It
-//     applies the function's error policy, reporting skipped rows through
-//     EvalContext.Warn. Stateful and external functions share one lazily
-//     created instance behind a mutex; Release closes it.
+//   - NewInstance: always set. Creates one worker's instance (a stateful
+//     function's setup runs here, once per instance) whose calls go through
+//     the function's error policy: skipped rows and retried attempts are
+//     reported to EvalContext.OnRowError when set, else as warnings through
+//     EvalContext.Warn. Panics become errors naming the function, and a
+//     result of the wrong length or type is an error.
+//   - Kernel: for callers without an instance. It applies the policy the same
+//     way. Stateful and external functions share one lazily created instance
+//     behind a mutex; Release closes it.
+//
+// RawInstance gives an instance without the policy, for callers that apply it
+// themselves with CallWithPolicy.
 //
 // PolicyOf tells the job runner a function's error policy.
 package udf
@@ -271,16 +274,7 @@ func (bd *bound) kernel(ec *functions.EvalContext, args []arrow.Array, nrows int
 		ctx = context.Background()
 	}
 	d := &bd.f.def
-	warn := func(row int, msg string, attempt int) {
-		if ec.Warn == nil {
-			return
-		}
-		if row >= 0 {
-			ec.Warn(sqlerr.ErrUnknownSystem, fmt.Sprintf("function %s, row %d: %s (value set to NULL)", d.Name, row, msg))
-		} else {
-			ec.Warn(sqlerr.ErrUnknownSystem, fmt.Sprintf("function %s: attempt %d failed: %s (retrying)", d.Name, attempt, msg))
-		}
-	}
+	warn := func(row int, msg string, attempt int) { reportRowError(ec, d.Name, row, msg, attempt) }
 	if d.Cheap {
 		inst, err := bd.newInstance(ctx)
 		if err != nil {

@@ -744,3 +744,38 @@ func TestScalarFastAndReflectPathsAgree(t *testing.T) {
 		t.Fatalf("fast %q\nslow %q\nwant %q", got[0], got[1], want)
 	}
 }
+
+// Bound.NewInstance applies the policy and reports skipped rows to the
+// job's hook, with the row address when the caller provides one.
+func TestNewInstanceReportsToOnRowError(t *testing.T) {
+	mem, ec, warns := testEnv(t)
+	var got []string
+	ec.OnRowError = func(fn string, addr uint64, hasAddr bool, msg string, attempt int) {
+		got = append(got, fmt.Sprintf("%s@%d/%v:%s#%d", fn, addr, hasAddr, msg, attempt))
+	}
+	ec.RowAddr = func(row int) (uint64, bool) { return uint64(1000 + row), true }
+	e, err := Scalar("neg", func(x int64) (int64, error) {
+		if x < 0 {
+			return 0, errors.New("negative")
+		}
+		return x, nil
+	}, WithErrorPolicy(Policy{Mode: Skip}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := bind(t, e, arrow.PrimitiveTypes.Int64).NewInstance(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	in := int64s(mem, []int64{1, -1, 2}, nil)
+	defer in.Release()
+	out, err := inst.Call(ec, []arrow.Array{in}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Release()
+	if render(out) != "1,NULL,2" || fmt.Sprint(got) != "[neg@1001/true:negative#1]" || len(*warns) != 0 {
+		t.Fatalf("out %s, reports %v, warnings %v", render(out), got, *warns)
+	}
+}
