@@ -22,6 +22,7 @@ import (
 	"github.com/genevasql/genevasql/parser"
 	"github.com/genevasql/genevasql/planner"
 	"github.com/genevasql/genevasql/sqlerr"
+	"github.com/genevasql/genevasql/udf"
 )
 
 // Config holds the options of an open database.
@@ -93,11 +94,28 @@ func Open(dir string, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{dir: dir, cfg: cfg, fns: fns, cat: cat, jobs: js, errlog: el}
+	if err := e.loadFunctions(); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
-// Close releases the engine.
-func (e *Engine) Close() error { return nil }
+// Close releases the engine: user functions' instances (external
+// processes, loaded models) are stopped.
+func (e *Engine) Close() error {
+	var first error
+	for _, f := range e.fns.List() {
+		if f.Builtin {
+			continue
+		}
+		if ent, ok := e.fns.Lookup(f.Name); ok {
+			if err := udf.Release(ent); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
 
 // Functions is the database's function registry.
 func (e *Engine) Functions() *functions.Registry { return e.fns }

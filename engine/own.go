@@ -312,14 +312,6 @@ func (s *session) showFunctions(like string) (*Result, error) {
 	return s.rowsResult(stringSchema("Name", "Kind", "Signature", "Volatility", "Version", "Origin", "Description"), rows)
 }
 
-func (s *session) createFunction(n *parser.CreateFunction) (*Result, error) {
-	return nil, sqlerr.New(sqlerr.ErrNotSupported, "CREATE FUNCTION is not wired yet")
-}
-
-func (s *session) dropFunction(n *parser.DropFunction) (*Result, error) {
-	return nil, sqlerr.New(sqlerr.ErrNotSupported, "DROP FUNCTION is not wired yet")
-}
-
 func (s *session) backfill(n *parser.Backfill) (*Result, error) {
 	return nil, sqlerr.New(sqlerr.ErrNotSupported, "BACKFILL is not implemented yet")
 }
