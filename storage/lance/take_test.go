@@ -58,3 +58,33 @@ func TestTake(t *testing.T) {
 		t.Fatalf("missing fragment: %v", err)
 	}
 }
+
+func TestRestore(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	d, _ := newTestDataset(t, mem, 0)
+	d = mustAppend(t, d, idBatch(mem, 0, 10))
+	v2 := d.Version()
+	d, err := d.UpdateSchemaMetadata(ctx, map[string]string{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = mustAppend(t, d, idBatch(mem, 10, 5))
+	r, err := d.Restore(ctx, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Version() != d.Version()+1 || r.CountRows() != 10 || len(r.SchemaMetadata()) != 0 {
+		t.Fatalf("restored: v%d %d rows %v", r.Version(), r.CountRows(), r.SchemaMetadata())
+	}
+	r2 := mustAppend(t, r, idBatch(mem, 100, 1))
+	for _, f := range r2.Fragments() {
+		if f.ID == 1 && f.PhysicalRows == 1 {
+			t.Fatal("restore let a new fragment reuse an old id")
+		}
+	}
+	if _, err := d.Restore(ctx, 99); !isCode(err, sqlerr.ErrWrongArguments) {
+		t.Fatalf("bad version: %v", err)
+	}
+}
