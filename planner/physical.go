@@ -196,7 +196,11 @@ func (pb *physBuilder) plan0(n lnode) (*pnode, error) {
 			open: func(env *executor.Env, _ []executor.Operator) (executor.Operator, error) {
 				r := req
 				r.BatchSize = env.BatchSize
-				return executor.NewScan(tbl, r)
+				op, err := executor.NewScan(tbl, r)
+				if err != nil {
+					return nil, err
+				}
+				return newCoalesce(env, op), nil
 			}}, nil
 	case *lValues:
 		return pb.planValues(x, nil)

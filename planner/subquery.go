@@ -103,6 +103,18 @@ func (m *materialized) open(env *executor.Env) (executor.Operator, error) {
 		if err != nil {
 			return nil, err
 		}
+		// scans of many small fragments yield many small batches; one
+		// batch makes every replay a single kernel call per operator
+		if len(bs) > 1 {
+			one, err := concatBatches(memOf(env.Eval), m.schema, bs)
+			for _, b := range bs {
+				b.Release()
+			}
+			if err != nil {
+				return nil, err
+			}
+			bs = []arrow.RecordBatch{one}
+		}
 		m.batches, m.done = bs, true
 	}
 	out := make([]arrow.RecordBatch, len(m.batches))
@@ -478,4 +490,32 @@ func valueKey(a arrow.Array, i int) string {
 		return "\x00N"
 	}
 	return "v" + a.ValueStr(i)
+}
+
+// concatBatches joins batches into one.
+func concatBatches(mem memory.Allocator, schema *arrow.Schema, bs []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, schema.NumFields())
+	var rows int64
+	for _, b := range bs {
+		rows += b.NumRows()
+	}
+	for j := range cols {
+		parts := make([]arrow.Array, len(bs))
+		for i, b := range bs {
+			parts[i] = b.Column(j)
+		}
+		c, err := array.Concatenate(parts, mem)
+		if err != nil {
+			for _, done := range cols[:j] {
+				done.Release()
+			}
+			return nil, err
+		}
+		cols[j] = c
+	}
+	out := array.NewRecordBatch(schema, cols, rows)
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
 }
