@@ -13,9 +13,10 @@ import (
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
-// CompareStrings compares two strings under the engine's default collation
-// (MySQL's utf8mb4_0900_ai_ci, case-insensitive, no padding): 'abc' = 'ABC'.
-// Accents are not folded. The executor should use it for ORDER BY, GROUP BY
+// CompareStrings compares two strings under the engine's default collation,
+// an approximation of MySQL's utf8mb4_0900_ai_ci: case-insensitive, accents
+// of Latin letters ignored ('résumé' = 'RESUME'), no padding. Multi-letter
+// expansions (ß = ss, æ = ae) are not applied. The executor should use it for ORDER BY, GROUP BY
 // and DISTINCT on strings so that they agree with =.
 func CompareStrings(a, b string) int {
 	i, j := 0, 0
@@ -37,7 +38,7 @@ func CompareStrings(a, b string) int {
 		}
 		ra, wa := utf8.DecodeRuneInString(a[i:])
 		rb, wb := utf8.DecodeRuneInString(b[j:])
-		ra, rb = unicode.ToLower(ra), unicode.ToLower(rb)
+		ra, rb = foldRune(ra), foldRune(rb)
 		if ra != rb {
 			return cmp.Compare(ra, rb)
 		}
@@ -62,7 +63,7 @@ func FoldString(s string) string {
 func foldSlow(s string) string {
 	b := make([]byte, 0, len(s))
 	for _, r := range s {
-		b = utf8.AppendRune(b, unicode.ToLower(r))
+		b = utf8.AppendRune(b, foldRune(r))
 	}
 	return string(b)
 }
@@ -333,6 +334,8 @@ func likeKernel(ec *EvalContext, args []arrow.Array, nrows int) (arrow.Array, er
 	return out.Finish(), nil
 }
 
+// foldRune maps a rune to its collation key: lower case, and Latin letters
+// with diacritics to their base letter.
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
@@ -340,8 +343,32 @@ func foldRune(r rune) rune {
 		}
 		return r
 	}
+	if r >= latinFoldBase && r < latinFoldBase+rune(len(latinFold)) {
+		if b := latinFold[r-latinFoldBase]; b != 0 {
+			return b
+		}
+	}
 	return unicode.ToLower(r)
 }
+
+const latinFoldBase = 0xC0
+
+// latinFold holds the base letter of every precomposed letter in Latin-1
+// Supplement and Latin Extended-A that decomposes into a letter and
+// combining marks (Ø, Ł, Đ and the like are distinct letters and stay).
+var latinFold = func() (t [0x180 - latinFoldBase]rune) {
+	for base, letters := range map[rune]string{
+		'a': "ÀÁÂÃÄÅàáâãäåĀāĂăĄą", 'c': "ÇçĆćĈĉĊċČč", 'd': "Ďď", 'e': "ÈÉÊËèéêëĒēĔĕĖėĘęĚě",
+		'g': "ĜĝĞğĠġĢģ", 'h': "Ĥĥ", 'i': "ÌÍÎÏìíîïĨĩĪīĬĭĮįİ", 'j': "Ĵĵ", 'k': "Ķķ", 'l': "ĹĺĻļĽľ",
+		'n': "ÑñŃńŅņŇň", 'o': "ÒÓÔÕÖòóôõöŌōŎŏŐő", 'r': "ŔŕŖŗŘř", 's': "ŚśŜŝŞşŠš", 't': "ŢţŤť",
+		'u': "ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", 'w': "Ŵŵ", 'y': "ÝýÿŶŷŸ", 'z': "ŹźŻżŽž",
+	} {
+		for _, r := range letters {
+			t[r-latinFoldBase] = base
+		}
+	}
+	return t
+}()
 
 func decodeRune(s string, i int) (rune, int) {
 	if c := s[i]; c < utf8.RuneSelf {

@@ -130,6 +130,8 @@ func TestCompare(t *testing.T) {
 		{fn: "lt", args: []arg{I(1, 2, 3), F(1.5, 1.5, 3.0)}, want: "1|0|0"},
 		{fn: "ge", args: []arg{I(1, 2, 3), D(3, 1, "1.5", "1.5", "3.0")}, want: "0|1|1"},
 		{fn: "eq", args: []arg{S("abc", "a", "b "), S("ABC", "b", "b")}, want: "1|0|0"},
+		{fn: "eq", args: []arg{S("résumé", "Ærø", "Łódź", "straße"), S("RESUME", "aero", "lodz", "strasse")}, want: "1|0|0|0"},
+		{fn: "lt", args: []arg{S("école", "Zoé"), S("ezra", "zoe")}, want: "1|0"},
 		{fn: "lt", args: []arg{S("apple", "Banana"), S("banana", "apple")}, want: "1|0"},
 		{fn: "eq", args: []arg{S("1.0", "abc"), I(1, 0)}, want: "1|1"},
 		{fn: "ne", args: []arg{I(1, nil), I(2, 2)}, want: "1|NULL"},
