@@ -750,8 +750,8 @@ func TestScalarFastAndReflectPathsAgree(t *testing.T) {
 func TestNewInstanceReportsToOnRowError(t *testing.T) {
 	mem, ec, warns := testEnv(t)
 	var got []string
-	ec.OnRowError = func(fn string, addr uint64, hasAddr bool, msg string, attempt int) {
-		got = append(got, fmt.Sprintf("%s@%d/%v:%s#%d", fn, addr, hasAddr, msg, attempt))
+	ec.OnRowError = func(fn string, row int, addr uint64, hasAddr bool, msg string, attempt int) {
+		got = append(got, fmt.Sprintf("%s[%d]@%d/%v:%s#%d", fn, row, addr, hasAddr, msg, attempt))
 	}
 	ec.RowAddr = func(row int) (uint64, bool) { return uint64(1000 + row), true }
 	e, err := Scalar("neg", func(x int64) (int64, error) {
@@ -775,7 +775,7 @@ func TestNewInstanceReportsToOnRowError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer out.Release()
-	if render(out) != "1,NULL,2" || fmt.Sprint(got) != "[neg@1001/true:negative#1]" || len(*warns) != 0 {
+	if render(out) != "1,NULL,2" || fmt.Sprint(got) != "[neg[1]@1001/true:negative#1]" || len(*warns) != 0 {
 		t.Fatalf("out %s, reports %v, warnings %v", render(out), got, *warns)
 	}
 }
