@@ -112,6 +112,10 @@ func (h *hashAggOp) build(ctx context.Context) error {
 		b, err := h.child.Next(ctx)
 		if err != nil {
 			if isEOF(err) {
+				// Free the input's state while we hold the groups.
+				if err := h.child.Close(); err != nil {
+					return err
+				}
 				break
 			}
 			return err

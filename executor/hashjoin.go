@@ -104,6 +104,9 @@ type hashJoinOp struct {
 // side); SEMI/ANTI/NULL-AWARE ANTI emit left columns only. Row order is not
 // preserved.
 func NewHashJoin(env *Env, left, right Operator, kind JoinKind, leftKeys, rightKeys []expr.Expr, residual expr.Expr) Operator {
+	if kind == CrossJoin {
+		kind = InnerJoin // with keys, a "cross" join is an inner join on them
+	}
 	out, both := joinSchemas(kind, left.Schema(), right.Schema())
 	return &hashJoinOp{env: env, left: left, right: right, kind: kind, leftKeys: leftKeys, rightKeys: rightKeys,
 		residual: residual, schema: out, both: both, cur: -2}
@@ -152,9 +155,6 @@ func exprTypes(es []expr.Expr) []arrow.DataType {
 }
 
 func (j *hashJoinOp) buildSide(ctx context.Context) error {
-	if j.kind == CrossJoin {
-		return sqlerr.New(sqlerr.ErrNotSupported, "executor: a cross join needs the nested-loop join")
-	}
 	if err := checkKeyTypes(exprTypes(j.leftKeys), exprTypes(j.rightKeys)); err != nil {
 		return err
 	}
@@ -172,6 +172,11 @@ func (j *hashJoinOp) buildSide(ctx context.Context) error {
 			return err
 		}
 		batches = append(batches, b)
+	}
+	// The right input is exhausted: free its resources (scans, files) now
+	// rather than at the end of the whole join.
+	if err := j.right.Close(); err != nil {
+		return err
 	}
 	rec, err := concatBatches(j.env.mem(), j.right.Schema(), batches)
 	if err != nil {

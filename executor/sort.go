@@ -310,6 +310,10 @@ func (s *sortOp) build(ctx context.Context) error {
 		b, err := s.child.Next(ctx)
 		if err != nil {
 			if isEOF(err) {
+				// Free the input's state while we hold the sorted rows.
+				if err := s.child.Close(); err != nil {
+					return err
+				}
 				break
 			}
 			return err
