@@ -60,12 +60,28 @@ func FoldString(s string) string {
 	return s
 }
 
-func foldSlow(s string) string {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		b = utf8.AppendRune(b, foldRune(r))
+// AppendFold appends the collation key of s (as FoldString) to dst without
+// allocating a string, for hashing keys in bulk.
+func AppendFold(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		dst = utf8.AppendRune(dst, foldRune(r))
+		i += w
 	}
-	return string(b)
+	return dst
+}
+
+func foldSlow(s string) string {
+	return string(AppendFold(make([]byte, 0, len(s)), s))
 }
 
 func cmpSlices[T cmp.Ordered](a, b []T, out []int8) {

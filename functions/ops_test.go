@@ -191,3 +191,19 @@ func TestControl(t *testing.T) {
 		{fn: "case", args: []arg{B(T, Fa), B(T, T), B(Fa, Fa)}, want: "1|0"},
 	})
 }
+
+func TestFold(t *testing.T) {
+	pairs := [][2]string{{"ABC", "abc"}, {"Résumé", "RESUME"}, {"ÀÉÎÕÜ", "aeiou"}, {"Straße", "strasse"}, {"x", "X"}}
+	for _, p := range pairs {
+		eq := CompareStrings(p[0], p[1]) == 0
+		if got := FoldString(p[0]) == FoldString(p[1]); got != eq {
+			t.Errorf("FoldString(%q)==FoldString(%q) is %v but CompareStrings says %v", p[0], p[1], got, eq)
+		}
+		if got := string(AppendFold(nil, p[0])); got != FoldString(p[0]) {
+			t.Errorf("AppendFold(%q) = %q, FoldString = %q", p[0], got, FoldString(p[0]))
+		}
+	}
+	if CompareStrings("Straße", "strasse") == 0 {
+		t.Error("ß = ss expansion is not implemented; the test documents that")
+	}
+}
