@@ -16,7 +16,8 @@ import (
 )
 
 // Benchmarks use a 6-column table of 1M rows; set GENEVASQL_BENCH_ROWS (for
-// example 10000000) for larger runs.
+// example 10000000) for larger runs and GENEVASQL_BENCH_FORMAT=2.1 for the
+// other data file format.
 var benchSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "id", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
@@ -36,6 +37,8 @@ func benchRows() int {
 }
 
 const benchBatch = 64 * 1024
+
+func benchFormat() string { return os.Getenv("GENEVASQL_BENCH_FORMAT") }
 
 func benchBatches(mem memory.Allocator, rows int) ([]arrow.RecordBatch, int64) {
 	var recs []arrow.RecordBatch
@@ -84,7 +87,7 @@ func BenchmarkAppend(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		dir := b.TempDir()
-		d, err := Create(ctx, filepath.Join(dir, fmt.Sprintf("t%d.lance", i)), benchSchema, CreateOptions{Mem: mem})
+		d, err := Create(ctx, filepath.Join(dir, fmt.Sprintf("t%d.lance", i)), benchSchema, CreateOptions{Mem: mem, DataFormat: benchFormat()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -106,7 +109,7 @@ func BenchmarkScan(b *testing.B) {
 	mem := memory.NewGoAllocator()
 	rows := benchRows()
 	recs, bytes := benchBatches(mem, rows)
-	d, err := Create(ctx, filepath.Join(b.TempDir(), "t.lance"), benchSchema, CreateOptions{Mem: mem})
+	d, err := Create(ctx, filepath.Join(b.TempDir(), "t.lance"), benchSchema, CreateOptions{Mem: mem, DataFormat: benchFormat()})
 	if err != nil {
 		b.Fatal(err)
 	}
