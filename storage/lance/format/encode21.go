@@ -201,6 +201,9 @@ func (w *Writer) encodePage21(c *colWriter) ([]byte, error) {
 	}
 	withDef := pv.nulls > 0
 	large := c.dt.ID() == arrow.LARGE_STRING || c.dt.ID() == arrow.LARGE_BINARY
+	if pv.useFullZip() {
+		return w.encodeFullZip(c, pv, large)
+	}
 	var meta, data []byte
 	for s := 0; s < n; {
 		k := maxChunkValues
@@ -316,4 +319,136 @@ func (w *Writer) valueCompression(c *colWriter, pv *pageValues, large bool) []by
 		return compFlat(1)
 	}
 	return compFlat(uint64(pv.width * 8))
+}
+
+// fullZipMinValue is the value size from which LanceDB stores pages as
+// FullZip instead of mini-blocks.
+const fullZipMinValue = 256
+
+// useFullZip picks FullZip for large values: variable-width pages whose
+// average value is at least 256 bytes or which hold a value too large for
+// a mini-block, and fixed-size lists of 256 bytes or more per row (item
+// validity per row must be whole bytes, so dimensions that are not a
+// multiple of 8 with null items stay in mini-blocks).
+func (pv *pageValues) useFullZip() bool {
+	switch {
+	case pv.offs != nil:
+		if pv.n > 0 && int(pv.offs[pv.n])/pv.n >= fullZipMinValue {
+			return true
+		}
+		for i := 0; i < pv.n; i++ {
+			if pv.offs[i+1]-pv.offs[i] > maxChunkBytes/2 {
+				return true
+			}
+		}
+	case pv.dim > 0 && !pv.bits1:
+		if pv.itemNulls > 0 && pv.dim%8 != 0 {
+			return false
+		}
+		return pv.dim*pv.width >= fullZipMinValue
+	}
+	return false
+}
+
+// encodeFullZip writes a FullZip page: per row a one-byte control word
+// (definition level, only when the page has nulls) then the value — fixed
+// bytes (item validity bitmap first for lists with null items), or a
+// length and the bytes (nothing for a null). Variable-width pages get a
+// repetition index of n+1 row start offsets.
+func (w *Writer) encodeFullZip(c *colWriter, pv *pageValues, large bool) ([]byte, error) {
+	n := pv.n
+	withDef := pv.nulls > 0
+	cw := 0
+	if withDef {
+		cw = 1
+	}
+	var data, repIdx []byte
+	var l []byte
+	layer := uint64(layerAllValidItem)
+	if withDef {
+		layer = layerNullableItem
+		l = appendVarintField(l, 2, 1) // bits_def
+	}
+	if pv.offs != nil {
+		ow := 4
+		if large {
+			ow = 8
+		}
+		total := int(pv.offs[n]) + n*(cw+ow)
+		iw := 1
+		for iw < 8 && total >= 1<<(8*iw) {
+			iw *= 2
+		}
+		data = make([]byte, 0, total)
+		repIdx = make([]byte, (n+1)*iw)
+		for i := 0; i < n; i++ {
+			putUint(repIdx[i*iw:], iw, uint64(len(data)))
+			null := withDef && !bitutil.BitIsSet(pv.valid, i)
+			if withDef {
+				data = append(data, boolByte(null))
+			}
+			if null {
+				continue
+			}
+			v := pv.data[pv.offs[i]:pv.offs[i+1]]
+			if ow == 4 {
+				data = binary.LittleEndian.AppendUint32(data, uint32(len(v)))
+			} else {
+				data = binary.LittleEndian.AppendUint64(data, uint64(len(v)))
+			}
+			data = append(data, v...)
+		}
+		putUint(repIdx[n*iw:], iw, uint64(len(data)))
+		l = appendVarintField(l, 4, uint64(ow*8)) // bits_per_offset
+		l = appendVarintField(l, 5, uint64(n))
+		l = appendVarintField(l, 6, uint64(n))
+		l = appendBytes(l, 7, appendBytes(nil, ceVariable, appendBytes(nil, 1, compFlat(uint64(ow*8)))))
+	} else {
+		dim := pv.dim
+		vb := 0
+		if pv.itemNulls > 0 {
+			vb = dim / 8
+		}
+		rowBytes := vb + dim*pv.width
+		data = make([]byte, 0, n*(cw+rowBytes))
+		for i := 0; i < n; i++ {
+			if withDef {
+				data = append(data, boolByte(!bitutil.BitIsSet(pv.valid, i)))
+			}
+			if vb > 0 {
+				start := len(data)
+				data = append(data, make([]byte, vb)...)
+				bitutil.CopyBitmap(pv.itemValid, i*dim, dim, data[start:], 0)
+			}
+			data = append(data, pv.fixed[i*dim*pv.width:(i+1)*dim*pv.width]...)
+		}
+		var f []byte
+		f = appendVarintField(f, 1, uint64(dim))
+		f = appendBytes(f, 2, compFlat(uint64(pv.width*8)))
+		if vb > 0 {
+			f = appendVarintField(f, 3, 1)
+		}
+		l = appendVarintField(l, 3, uint64(rowBytes*8)) // bits_per_value
+		l = appendVarintField(l, 5, uint64(n))
+		l = appendVarintField(l, 6, uint64(n))
+		l = appendBytes(l, 7, appendBytes(nil, ceFixedSizeList, f))
+	}
+	l = appendPacked(l, 8, []uint64{layer})
+	enc := appendBytes(nil, plFullZip, l)
+	bufs := [][]byte{data}
+	if repIdx != nil {
+		bufs = append(bufs, repIdx)
+	}
+	offs, sizes, err := w.writeBuffers(bufs)
+	if err != nil {
+		return nil, err
+	}
+	return pageMessage(offs, sizes, uint64(n), c.row, urlPageLayout21, enc), nil
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }

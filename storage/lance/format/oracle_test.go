@@ -481,6 +481,22 @@ func testLanceDBReadsOurFile(t *testing.T, storage string, version Version, rows
 	if err != nil {
 		t.Fatal(err)
 	}
+	if version == V2_1 {
+		// Our file must exercise both 2.1 layouts we write.
+		ours, err := OpenReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), ReaderOptions{Mem: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[int]bool{}
+		for _, c := range ours.cols {
+			for _, p := range c.pages {
+				kinds[p.layout.kind] = true
+			}
+		}
+		if !kinds[plMiniBlock] || !kinds[plFullZip] || !kinds[plAllNull] {
+			t.Errorf("our 2.1 file uses layouts %v, want mini-block, full-zip and all-null", kinds)
+		}
+	}
 	// Restore the original file when done so other tests see LanceDB's bytes.
 	defer os.WriteFile(files[0], data, 0o644)
 	manifests, _ := filepath.Glob(filepath.Join(db, "t.lance", "_versions", "*.manifest"))

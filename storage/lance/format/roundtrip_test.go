@@ -394,29 +394,69 @@ func TestRoundTripWide(t *testing.T) {
 	}
 }
 
-// TestWrite21TooLarge: a value that cannot fit a 32 KiB mini-block is a
-// clear error, not a corrupt file.
-func TestWrite21TooLarge(t *testing.T) {
+// TestWrite21Large: values too large for a mini-block go to FullZip pages
+// and read back; a list row that needs a mini-block but cannot fit one is a
+// clear error naming the column.
+func TestWrite21Large(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	s := arrow.NewSchema([]arrow.Field{{Name: "doc", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
-	fields, _, _ := FromArrow(s, 0)
 	sb := array.NewStringBuilder(mem)
+	sb.Append("short")
 	sb.Append(strings.Repeat("x", 40000))
+	sb.AppendNull()
+	sb.Append(strings.Repeat("y", 100000))
 	a := sb.NewArray()
 	sb.Release()
-	rec := array.NewRecordBatch(s, []arrow.Array{a}, 1)
+	rec := array.NewRecordBatch(s, []arrow.Array{a}, 4)
 	a.Release()
 	defer rec.Release()
-	w, err := NewWriter(&bytes.Buffer{}, fields, WriterOptions{Mem: mem, Version: V2_1})
+	data, fields, _ := writeFile(t, mem, s, WriterOptions{Version: V2_1}, rec)
+	r, err := OpenReader(bytes.NewReader(data), int64(len(data)), ReaderOptions{Mem: mem})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(rec); err != nil {
+	if l := r.cols[0].pages[0].layout; l == nil || l.kind != plFullZip {
+		t.Fatalf("large strings not written as FullZip: %+v", l)
+	}
+	for _, rg := range [][2]int64{{0, 4}, {1, 2}, {2, 4}} {
+		got, err := r.ReadRange(context.Background(), ids(fields), rg[0], rg[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := array.NewSlice(rec.Column(0), rg[0], rg[1])
+		if !array.Equal(want, got[0]) {
+			t.Errorf("range %v differs", rg)
+		}
+		want.Release()
+		releaseAll(got)
+	}
+
+	// 8201 floats with a null item: FullZip needs whole validity bytes.
+	const dim = 8201
+	ls := arrow.NewSchema([]arrow.Field{{Name: "vec", Type: arrow.FixedSizeListOf(dim, arrow.PrimitiveTypes.Float32), Nullable: true}}, nil)
+	lfields, _, _ := FromArrow(ls, 0)
+	lb := array.NewFixedSizeListBuilder(mem, dim, arrow.PrimitiveTypes.Float32)
+	lb.Append(true)
+	vb := lb.ValueBuilder().(*array.Float32Builder)
+	vb.AppendNull()
+	for k := 1; k < dim; k++ {
+		vb.Append(1)
+	}
+	la := lb.NewArray()
+	lb.Release()
+	lrec := array.NewRecordBatch(ls, []arrow.Array{la}, 1)
+	la.Release()
+	defer lrec.Release()
+	w, err := NewWriter(&bytes.Buffer{}, lfields, WriterOptions{Mem: mem, Version: V2_1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(lrec); err != nil {
 		t.Fatal(err)
 	}
 	_, err = w.Finish()
-	if err == nil || !strings.Contains(err.Error(), "doc") || !strings.Contains(err.Error(), "too large") {
+	if err == nil || !strings.Contains(err.Error(), "vec") || !strings.Contains(err.Error(), "too large") {
 		t.Fatalf("want a clear error naming the column, got %v", err)
 	}
 }
