@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Local is a Store on the local file system, rooted at a folder.
@@ -217,7 +218,9 @@ func (l *Local) List(_ context.Context, prefix string) ([]ObjectInfo, error) {
 	var out []ObjectInfo
 	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			// A missing prefix, or a file where a folder was expected, just
+			// holds no objects.
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 				return nil
 			}
 			return err

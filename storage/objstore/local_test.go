@@ -169,3 +169,14 @@ func TestInvalidNames(t *testing.T) {
 		}
 	}
 }
+
+func TestListUnderAFile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "plain")
+	os.WriteFile(f, []byte("x"), 0o644)
+	s, _ := NewLocal(f)
+	got, err := s.List(context.Background(), "_versions/")
+	if err != nil || len(got) != 0 {
+		t.Fatalf("list under a file: %v %v", got, err)
+	}
+}
