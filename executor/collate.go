@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/genevasql/genevasql/functions"
@@ -10,8 +9,8 @@ import (
 // String keys (GROUP BY, DISTINCT, set operations, join keys, ORDER BY) use
 // the engine's one collation, functions.CompareStrings / FoldString, so that
 // grouping, joining and ordering agree with the = operator: MySQL's
-// utf8mb4_0900_ai_ci approximated as case-insensitive (per-rune lower case),
-// accents NOT folded (é != e), NO PAD (trailing spaces count). Binary
+// utf8mb4_0900_ai_ci approximated as case- and (Latin) accent-insensitive,
+// without expansions (ß != ss), NO PAD (trailing spaces count). Binary
 // columns compare bytewise. Hashing uses the fold key, so equal keys always
 // hash alike.
 
@@ -26,20 +25,7 @@ func bstr(b []byte) string {
 
 // appendFolded appends the collation key of s to dst (for hashing).
 func appendFolded(dst, s []byte) []byte {
-	// ASCII (the common case) lower-cases in place of FoldString, which
-	// would allocate a string per row for upper-case input.
-	for _, c := range s {
-		if c >= utf8.RuneSelf {
-			return append(dst, functions.FoldString(bstr(s))...)
-		}
-	}
-	for _, c := range s {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
+	return functions.AppendFold(dst, bstr(s))
 }
 
 // compareFolded orders a and b under the collation: <0, 0, >0.
