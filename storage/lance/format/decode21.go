@@ -2,6 +2,7 @@ package format
 
 import (
 	"encoding/binary"
+	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 )
@@ -67,23 +68,42 @@ func (d *pageDecoder) readWhole(ref bufRef) ([]byte, error) {
 	return out, d.readBuffer(ref, 0, size, out)
 }
 
-func (d *pageDecoder) miniBlock(l *layout21, a, b uint64, out *outCol, dst int) error {
-	if l.rep != nil {
-		return d.unsupported("2.1 repetition levels")
+// miniBlockState is what a mini-block page needs before reading any row:
+// the chunk table and the decoded dictionary. It is loaded once per page
+// and kept (Lance's "search cache"), so random reads cost one request.
+type miniBlockState struct {
+	chunks []chunkMeta
+	dict   *block
+}
+
+func (d *pageDecoder) miniBlockState(l *layout21) (*miniBlockState, error) {
+	pc := d.p.cache
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.mb != nil {
+		return pc.mb, nil
 	}
+	st, err := d.loadMiniBlockState(l)
+	if err == nil {
+		pc.mb = st
+	}
+	return st, err
+}
+
+func (d *pageDecoder) loadMiniBlockState(l *layout21) (*miniBlockState, error) {
 	meta, err := d.readWhole(bufRef{index: 0})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(meta)%2 != 0 {
-		return d.corrupt("mini-block metadata of odd length %d", len(meta))
+		return nil, d.corrupt("mini-block metadata of odd length %d", len(meta))
 	}
 	total := l.numItems
 	if total == 0 {
 		total = d.p.length
 	}
 	if total != d.p.length {
-		return d.corrupt("mini-block page has %d items for %d rows", total, d.p.length)
+		return nil, d.corrupt("mini-block page has %d items for %d rows", total, d.p.length)
 	}
 	chunks := make([]chunkMeta, 0, len(meta)/2)
 	var first, off uint64
@@ -92,36 +112,58 @@ func (d *pageDecoder) miniBlock(l *layout21, a, b uint64, out *outCol, dst int) 
 		c := chunkMeta{first: first, off: off, size: (uint64(w>>4) + 1) * miniBlockAlign}
 		if i+2 < len(meta) {
 			if w&15 == 0 {
-				return d.corrupt("mini-block chunk %d has no values", i/2)
+				return nil, d.corrupt("mini-block chunk %d has no values", i/2)
 			}
 			c.n = 1 << (w & 15)
 		} else {
 			if first > total {
-				return d.corrupt("mini-block chunks hold more than %d values", total)
+				return nil, d.corrupt("mini-block chunks hold more than %d values", total)
 			}
 			c.n = total - first
 		}
 		if c.n > maxChunkValues {
-			return d.corrupt("mini-block chunk of %d values", c.n)
+			return nil, d.corrupt("mini-block chunk of %d values", c.n)
 		}
 		first += c.n
 		off += c.size
 		chunks = append(chunks, c)
 	}
 	if first != total {
-		return d.corrupt("mini-block chunks hold %d values, page has %d", first, total)
+		return nil, d.corrupt("mini-block chunks hold %d values, page has %d", first, total)
 	}
-	// Chunks covering [a, b), read with one request.
-	lo, hi := -1, -1
-	for i, c := range chunks {
-		if c.first+c.n > a && c.first < b {
-			if lo < 0 {
-				lo = i
-			}
-			hi = i
+	st := &miniBlockState{chunks: chunks}
+	if l.dict != nil {
+		raw, err := d.readWhole(bufRef{index: 2})
+		if err != nil {
+			return nil, err
+		}
+		if l.numDictItems > uint64(len(raw))+1 {
+			return nil, d.corrupt("dictionary of %d items in %d bytes", l.numDictItems, len(raw))
+		}
+		st.dict, err = d.decodeWholeBlock(l.dict, raw, int(l.numDictItems))
+		if err != nil {
+			return nil, err
 		}
 	}
-	if lo < 0 {
+	return st, nil
+}
+
+func (d *pageDecoder) miniBlock(l *layout21, a, b uint64, out *outCol, dst int) error {
+	if l.rep != nil {
+		return d.unsupported("2.1 repetition levels")
+	}
+	st, err := d.miniBlockState(l)
+	if err != nil {
+		return err
+	}
+	chunks, dict := st.chunks, st.dict
+	// Chunks covering [a, b), found by binary search, read with one request.
+	lo := sort.Search(len(chunks), func(i int) bool { return chunks[i].first+chunks[i].n > a })
+	hi := lo - 1
+	for i := lo; i < len(chunks) && chunks[i].first < b; i++ {
+		hi = i
+	}
+	if lo >= len(chunks) || hi < lo {
 		return nil
 	}
 	_, size, err := d.buffer(bufRef{index: 1})
@@ -135,20 +177,6 @@ func (d *pageDecoder) miniBlock(l *layout21, a, b uint64, out *outCol, dst int) 
 	data := make([]byte, end-start)
 	if err := d.readBuffer(bufRef{index: 1}, start, end, data); err != nil {
 		return err
-	}
-	var dict *block
-	if l.dict != nil {
-		raw, err := d.readWhole(bufRef{index: 2})
-		if err != nil {
-			return err
-		}
-		if l.numDictItems > uint64(len(raw))+1 {
-			return d.corrupt("dictionary of %d items in %d bytes", l.numDictItems, len(raw))
-		}
-		dict, err = d.decodeWholeBlock(l.dict, raw, int(l.numDictItems))
-		if err != nil {
-			return err
-		}
 	}
 	for i := lo; i <= hi; i++ {
 		c := chunks[i]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -61,6 +62,13 @@ type page struct {
 	encErr    error
 	layout    *layout21 // decoded 2.1 PageLayout
 	layoutErr error
+	cache     *pageCache
+}
+
+// pageCache holds per-page state loaded on first use.
+type pageCache struct {
+	mu sync.Mutex
+	mb *miniBlockState
 }
 
 // corrupt builds the error returned for malformed files.
@@ -249,6 +257,7 @@ func (r *Reader) parseColumn(c *column, b []byte) error {
 
 func (r *Reader) parsePage(p *page, b []byte) error {
 	var encBytes []byte
+	p.cache = &pageCache{}
 	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, buf []byte, _ []byte) error {
 		var err error
 		switch num {

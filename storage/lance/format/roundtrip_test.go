@@ -505,3 +505,47 @@ func TestWriterErrors(t *testing.T) {
 	lb.Release()
 	w.Abort()
 }
+
+// TestConcurrentReads: one Reader serves parallel ReadRange/ReadRows (the
+// per-page caches are shared); run with -race.
+func TestConcurrentReads(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s := testSchema()
+	rec := randomBatch(t, mem, s, 3000, 9, 20)
+	defer rec.Release()
+	for _, v := range []Version{V2_0, V2_1} {
+		data, fields, _ := writeFile(t, mem, s, WriterOptions{Version: v, MaxPageRows: 1000}, rec)
+		r, err := OpenReader(bytes.NewReader(data), int64(len(data)), ReaderOptions{Mem: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 8)
+		for g := 0; g < 8; g++ {
+			go func(g int) {
+				rows := []uint32{uint32(g), uint32(500 + g*7), uint32(1999 - g), uint32(2990 + g)}
+				got, err := r.ReadRows(context.Background(), ids(fields), rows)
+				if err == nil {
+					for c := range got {
+						for k, row := range rows {
+							w := array.NewSlice(rec.Column(c), int64(row), int64(row)+1)
+							gs := array.NewSlice(got[c], int64(k), int64(k)+1)
+							if !array.Equal(w, gs) {
+								err = fmt.Errorf("%v column %d row %d differs", v, c, row)
+							}
+							w.Release()
+							gs.Release()
+						}
+					}
+					releaseAll(got)
+				}
+				errs <- err
+			}(g)
+		}
+		for g := 0; g < 8; g++ {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
