@@ -48,7 +48,7 @@ func ExampleScalar() {
 	fmt.Println(out)
 	// Output:
 	// warning: function greet, row 1: empty name (value set to NULL)
-	// (text) -> text
+	// (VARCHAR) -> VARCHAR
 	// ["hello, ADA" (null) "hello, nobody"]
 }
 
@@ -77,7 +77,7 @@ func ExampleVectorized() {
 	out, _ := b.Kernel(&functions.EvalContext{Mem: memory.DefaultAllocator}, []arrow.Array{in}, 2)
 	defer out.Release()
 	fmt.Println(square.Info.Signature, square.Info.Version, out)
-	// Output: (double) -> double 2 [2.25 9]
+	// Output: (DOUBLE) -> DOUBLE 2 [2.25 9]
 }
 
 // embedder is a stand-in for a model loaded once per worker.

@@ -124,6 +124,8 @@ func Scalar(name string, fn any, opts ...Option) (*functions.Entry, error) {
 						}
 					}
 				}
+			}
+			for i := range args {
 				if actual[i] == nil || !fits(actual[i], args[i]) {
 					return nil, nil, MatchArgs(name, args, actual)
 				}

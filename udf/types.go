@@ -3,69 +3,32 @@ package udf
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/genevasql/genevasql/functions"
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
-// TypeName names an Arrow type the way SQL users write it.
+// TypeName names an Arrow type the way SQL users write it, as the
+// built-ins do in SHOW FUNCTIONS (BIGINT, VARCHAR, VECTOR(3), …).
 func TypeName(dt arrow.DataType) string {
-	if dt == nil {
-		return "?"
-	}
 	switch t := dt.(type) {
-	case *arrow.BooleanType:
-		return "boolean"
-	case *arrow.Int8Type:
-		return "tinyint"
-	case *arrow.Int16Type:
-		return "smallint"
-	case *arrow.Int32Type:
-		return "int"
-	case *arrow.Int64Type:
-		return "bigint"
-	case *arrow.Uint8Type:
-		return "tinyint unsigned"
-	case *arrow.Uint16Type:
-		return "smallint unsigned"
-	case *arrow.Uint32Type:
-		return "int unsigned"
-	case *arrow.Uint64Type:
-		return "bigint unsigned"
-	case *arrow.Float16Type, *arrow.Float32Type:
-		return "float"
-	case *arrow.Float64Type:
-		return "double"
-	case *arrow.Decimal128Type:
-		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
-	case *arrow.StringType, *arrow.LargeStringType:
-		return "text"
-	case *arrow.BinaryType, *arrow.LargeBinaryType:
-		return "blob"
-	case *arrow.Date32Type, *arrow.Date64Type:
-		return "date"
+	case nil:
+		return "?"
 	case *arrow.TimestampType:
 		if t.TimeZone != "" {
-			return "timestamp"
-		}
-		return "datetime"
-	case *arrow.FixedSizeListType:
-		if t.Elem().ID() == arrow.FLOAT32 {
-			return fmt.Sprintf("vector(%d)", t.Len())
+			return "TIMESTAMP"
 		}
 	case *arrow.ListType:
 		if t.Elem().ID() == arrow.FLOAT32 {
-			return "vector" // a []float32 parameter: any dimension
+			return "VECTOR" // a []float32 parameter: any dimension
 		}
-	case *arrow.NullType:
-		return "null"
 	}
-	return dt.String()
+	return functions.TypeName(dt)
 }
 
 // family groups types between which the planner casts implicitly.

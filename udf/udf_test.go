@@ -224,7 +224,7 @@ func TestScalarRejectsBadFuncs(t *testing.T) {
 		{"badresult", func(int64) complex128 { return 0 }, nil, "unsupported result type"},
 		{"variadic", func(xs ...int64) int64 { return 0 }, nil, "variadic"},
 		{"argcount", func(int64) int64 { return 0 }, []Option{WithArgTypes(arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Int64)}, "2 types for 1 parameters"},
-		{"mismatch", func(s string) int64 { return 0 }, []Option{WithArgTypes(arrow.FixedWidthTypes.Boolean)}, "cannot pass boolean"},
+		{"mismatch", func(s string) int64 { return 0 }, []Option{WithArgTypes(arrow.FixedWidthTypes.Boolean)}, "cannot pass BOOLEAN"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,8 +247,8 @@ func TestResolveChecksArguments(t *testing.T) {
 		t.Fatalf("want ErrWrongParamCount, got %v", err)
 	}
 	_, err = e.Scalar([]arrow.DataType{arrow.FixedSizeListOf(3, arrow.PrimitiveTypes.Float32), arrow.BinaryTypes.String})
-	if !errors.As(err, &se) || se.Code != sqlerr.ErrWrongArguments || !strings.Contains(err.Error(), "argument 1 is vector(3)") {
-		t.Fatalf("want ErrWrongArguments naming vector(3), got %v", err)
+	if !errors.As(err, &se) || se.Code != sqlerr.ErrWrongArguments || !strings.Contains(err.Error(), "argument 1 is VECTOR(3) but the function takes BIGINT (signature (BIGINT, VARCHAR))") {
+		t.Fatalf("want ErrWrongArguments naming VECTOR(3), got %v", err)
 	}
 	// An int32 and a NULL fit (the planner casts them).
 	b, err := e.Scalar([]arrow.DataType{arrow.PrimitiveTypes.Int32, arrow.Null})
@@ -258,7 +258,7 @@ func TestResolveChecksArguments(t *testing.T) {
 	if !arrow.TypeEqual(b.ArgTypes[0], arrow.PrimitiveTypes.Int64) {
 		t.Fatalf("ArgTypes %v", b.ArgTypes)
 	}
-	if e.Info.Signature != "(bigint, text) -> bigint" || e.Info.Kind != "go" {
+	if e.Info.Signature != "(BIGINT, VARCHAR) -> BIGINT" || e.Info.Kind != "go" {
 		t.Fatalf("info %+v", e.Info)
 	}
 }
@@ -516,7 +516,7 @@ func TestVectorizedChecksResults(t *testing.T) {
 		}, "", "returned 2 rows for 3 input rows"},
 		{"wrongtype", func(ec *functions.EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			return array.MakeArrayOfNull(ec.Mem, arrow.PrimitiveTypes.Float64, n), nil
-		}, "", "returned type double, declared bigint"},
+		}, "", "returned type DOUBLE, declared BIGINT"},
 		{"panics", func(ec *functions.EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			var m map[string]int
 			m["x"] = 1

@@ -139,6 +139,9 @@ func TestJSONLHappyPathKeepsOneProcess(t *testing.T) {
 	if starts(inst) != 1 {
 		t.Fatalf("program started %d times, want once", starts(inst))
 	}
+	for i := 0; i < 100 && !strings.Contains(Stderr(inst), "helper jsonl started"); i++ {
+		time.Sleep(20 * time.Millisecond) // stderr is copied by its own goroutine
+	}
 	if !strings.Contains(Stderr(inst), "helper jsonl started") {
 		t.Fatalf("stderr not captured: %q", Stderr(inst))
 	}
@@ -207,7 +210,7 @@ func TestMisbehavingPrograms(t *testing.T) {
 		{"arrow short", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, 1, -4, 3) },
 			[]string{"answered 2 rows for a batch of 3 rows"}, true},
 		{"arrow wrong type", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, -5) },
-			[]string{"answered a column of type double", "expected bigint"}, true},
+			[]string{"answered a column of type DOUBLE", "expected BIGINT"}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -393,7 +396,7 @@ func TestKernelSharesOneProcessAndSkipsWithWarnings(t *testing.T) {
 	if err := udf.Release(e); err != nil {
 		t.Fatal(err)
 	}
-	if e.Info.Kind != "external" || e.Info.Signature != "(text) -> text" || !strings.HasPrefix(e.Info.Version, "x") {
+	if e.Info.Kind != "external" || e.Info.Signature != "(VARCHAR) -> VARCHAR" || !strings.HasPrefix(e.Info.Version, "x") {
 		t.Fatalf("info %+v", e.Info)
 	}
 }
@@ -553,6 +556,10 @@ func TestExamplePrograms(t *testing.T) {
 		}
 		if got != `HELLO,NULL,STRASSE,Q"UOTE` {
 			t.Fatalf("got %s", got)
+		}
+		// stderr is copied by its own goroutine: give it a moment.
+		for i := 0; i < 100 && !strings.Contains(Stderr(inst), "upper_jsonl: ready"); i++ {
+			time.Sleep(20 * time.Millisecond)
 		}
 		if !strings.Contains(Stderr(inst), "upper_jsonl: ready") {
 			t.Fatalf("stderr %q", Stderr(inst))
