@@ -207,3 +207,25 @@ func TestFold(t *testing.T) {
 		t.Error("ß = ss expansion is not implemented; the test documents that")
 	}
 }
+
+func TestKernelRejectsUncastArguments(t *testing.T) {
+	mem := newMem(t)
+	ec, _ := newEC(mem)
+	b, err := builtins.ResolveScalar("plus", []arrow.DataType{Int64, Int64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := col(t, mem, Float64, 1.5)
+	defer f.Release()
+	i := col(t, mem, Int64, 1)
+	defer i.Release()
+	if _, err := b.Kernel(ec, []arrow.Array{f, i}, 1); err == nil || !strings.Contains(err.Error(), "missing cast") {
+		t.Errorf("want a missing-cast error, got %v", err)
+	}
+	if _, err := b.Kernel(ec, []arrow.Array{i, i}, 2); err == nil || !strings.Contains(err.Error(), "rows") {
+		t.Errorf("want a row-count error, got %v", err)
+	}
+	if _, err := b.Kernel(ec, []arrow.Array{i}, 1); err == nil {
+		t.Error("want an argument-count error")
+	}
+}

@@ -293,7 +293,7 @@ func OverloadResolver(name string, vol Volatility, overloads ...Overload) Scalar
 		if o.ReturnFn != nil {
 			ret = o.ReturnFn(want)
 		}
-		return &Bound{Name: name, ArgTypes: want, ReturnType: ret, Volatility: vol, Kernel: SafeKernel(name, o.Kernel), Version: "builtin"}, nil
+		return &Bound{Name: name, ArgTypes: want, ReturnType: ret, Volatility: vol, Kernel: CheckedKernel(name, want, o.Kernel), Version: "builtin"}, nil
 	}
 }
 
@@ -342,7 +342,7 @@ func customEntry(name, sig, desc string, vol Volatility, min, max int, r ScalarR
 
 // bound is a shorthand for a builtin Bound.
 func bound(name string, args []arrow.DataType, ret arrow.DataType, vol Volatility, k Kernel) *Bound {
-	return &Bound{Name: name, ArgTypes: args, ReturnType: ret, Volatility: vol, Kernel: SafeKernel(name, k), Version: "builtin"}
+	return &Bound{Name: name, ArgTypes: args, ReturnType: ret, Volatility: vol, Kernel: CheckedKernel(name, args, k), Version: "builtin"}
 }
 
 func repeatType(t arrow.DataType, n int) []arrow.DataType {
@@ -351,4 +351,44 @@ func repeatType(t arrow.DataType, n int) []arrow.DataType {
 		out[i] = t
 	}
 	return out
+}
+
+// CheckedKernel wraps k so that arguments of the wrong type or length (a
+// caller that skipped a cast) fail with a clear error instead of being
+// misread, and panics become errors (SafeKernel).
+func CheckedKernel(name string, argTypes []arrow.DataType, k Kernel) Kernel {
+	safe := SafeKernel(name, k)
+	return func(ec *EvalContext, args []arrow.Array, nrows int) (arrow.Array, error) {
+		if len(args) != len(argTypes) {
+			return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "internal: %s called with %d arguments, bound for %d", name, len(args), len(argTypes))
+		}
+		for i, a := range args {
+			if a.Len() != nrows {
+				return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "internal: %s argument %d has %d rows, batch has %d", name, i+1, a.Len(), nrows)
+			}
+			if !argCompatible(a.DataType(), argTypes[i]) {
+				return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "internal: %s argument %d is %s, bound for %s (missing cast)", name, i+1, a.DataType(), argTypes[i])
+			}
+		}
+		return safe(ec, args, nrows)
+	}
+}
+
+// argCompatible accepts the exact type, a decimal of the same scale (the
+// precision only bounds values), or any string layout where VARCHAR is wanted.
+func argCompatible(got, want arrow.DataType) bool {
+	if arrow.TypeEqual(got, want) {
+		return true
+	}
+	switch {
+	case got.ID() == arrow.DECIMAL128 && want.ID() == arrow.DECIMAL128:
+		_, gs := decimalPS(got)
+		_, ws := decimalPS(want)
+		return gs == ws
+	case want.ID() == arrow.STRING:
+		return IsString(got)
+	case want == AnyVector:
+		return IsVector(got)
+	}
+	return false
 }
