@@ -83,8 +83,13 @@ func TestLocalAbort(t *testing.T) {
 }
 
 func TestLocalList(t *testing.T) {
-	ctx := context.Background()
 	s, _ := NewLocal(t.TempDir())
+	testList(t, s)
+	testList(t, NewMemory())
+}
+
+func testList(t *testing.T, s Store) {
+	ctx := context.Background()
 	for _, n := range []string{"_versions/2.manifest", "_versions/1.manifest", "data/x.lance", "_versions_other/z"} {
 		if err := s.PutIfAbsent(ctx, n, []byte(n)); err != nil {
 			t.Fatal(err)
@@ -124,9 +129,18 @@ func TestLocalList(t *testing.T) {
 }
 
 func TestPutIfAbsentExclusive(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	s, _ := NewLocal(dir)
+	putRace(t, s)
+	ents, _ := os.ReadDir(filepath.Join(dir, "v"))
+	if len(ents) != 1 {
+		t.Fatalf("temp files left behind: %v", ents)
+	}
+	putRace(t, NewMemory())
+}
+
+func putRace(t *testing.T, s Store) {
+	ctx := context.Background()
 	const n = 16
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -154,10 +168,6 @@ func TestPutIfAbsentExclusive(t *testing.T) {
 	}
 	if winners != 1 {
 		t.Fatalf("%d winners, want 1", winners)
-	}
-	ents, _ := os.ReadDir(filepath.Join(dir, "v"))
-	if len(ents) != 1 {
-		t.Fatalf("temp files left behind: %v", ents)
 	}
 }
 
