@@ -330,6 +330,18 @@ func FormatDate(dst []byte, us int64, format string) []byte {
 			dst = appendNum(dst, weekNumber(y, mo, d, false), 2)
 		case 'u':
 			dst = appendNum(dst, weekNumber(y, mo, d, true), 2)
+		case 'V':
+			w, _ := calcWeek(y, mo, d, weekMode(2))
+			dst = appendNum(dst, w, 2)
+		case 'v':
+			w, _ := calcWeek(y, mo, d, weekMode(3))
+			dst = appendNum(dst, w, 2)
+		case 'X':
+			_, wy := calcWeek(y, mo, d, weekMode(2)|weekYear)
+			dst = appendNum(dst, wy, 4)
+		case 'x':
+			_, wy := calcWeek(y, mo, d, weekMode(3)|weekYear)
+			dst = appendNum(dst, wy, 4)
 		default:
 			dst = append(dst, format[i]) // %% and unknown specifiers print the character
 		}
@@ -337,30 +349,76 @@ func FormatDate(dst []byte, us int64, format string) []byte {
 	return dst
 }
 
-// weekNumber is WEEK(d, 0) (Sunday first, weeks 0-53) or WEEK(d, 1)-like
-// (Monday first, week 1 has 4+ days in the year).
-func weekNumber(y, m, d int64, monday bool) int64 {
-	days := daysFromCivil(y, m, d)
-	jan1 := daysFromCivil(y, 1, 1)
-	if !monday {
-		// Week 1 starts at the first Sunday.
-		first := jan1 + (7-dayOfWeek0(jan1))%7
-		if days < first {
-			return 0
+// MySQL's week behaviour bits.
+const (
+	weekMondayFirst  = 1
+	weekYear         = 2
+	weekFirstWeekday = 4
+)
+
+// weekMode turns WEEK()'s mode argument into behaviour bits.
+func weekMode(mode int64) int {
+	m := int(mode & 7)
+	if m&weekMondayFirst == 0 {
+		m ^= weekFirstWeekday
+	}
+	return m
+}
+
+func daysInYear(y int64) int64 {
+	if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		return 366
+	}
+	return 365
+}
+
+// calcWeek is MySQL's week algorithm: the week number of y-m-d under the
+// behaviour bits, and the year that week belongs to.
+func calcWeek(y, m, d int64, behaviour int) (week, year int64) {
+	daynr := daysFromCivil(y, m, d)
+	first := daysFromCivil(y, 1, 1)
+	mondayFirst := behaviour&weekMondayFirst != 0
+	wy := behaviour&weekYear != 0
+	firstWeekday := behaviour&weekFirstWeekday != 0
+	// weekday of Jan 1: 0 is the first day of the week.
+	weekday := dayOfWeek0(first)
+	if mondayFirst {
+		weekday = (weekday + 6) % 7
+	}
+	year = y
+	if m == 1 && d <= 7-weekday {
+		if !wy && ((firstWeekday && weekday != 0) || (!firstWeekday && weekday >= 4)) {
+			return 0, year
 		}
-		return (days-first)/7 + 1
+		wy = true
+		year--
+		days := daysInYear(year)
+		first -= days
+		weekday = (weekday + 53*7 - days) % 7
 	}
-	wd := (dayOfWeek0(jan1) + 6) % 7 // Monday = 0
-	var start int64
-	if wd <= 3 {
-		start = jan1 - wd
+	var days int64
+	if (firstWeekday && weekday != 0) || (!firstWeekday && weekday >= 4) {
+		days = daynr - (first + (7 - weekday))
 	} else {
-		start = jan1 + (7 - wd)
+		days = daynr - (first - weekday)
 	}
-	if days < start {
-		return 0
+	if wy && days >= 52*7 {
+		weekday = (weekday + daysInYear(year)) % 7
+		if (!firstWeekday && weekday < 4) || (firstWeekday && weekday == 0) {
+			return 1, year + 1
+		}
 	}
-	return (days-start)/7 + 1
+	return days/7 + 1, year
+}
+
+// weekNumber is %U (Sunday first, mode 0) or %u (Monday first, mode 1).
+func weekNumber(y, m, d int64, monday bool) int64 {
+	mode := int64(0)
+	if monday {
+		mode = 1
+	}
+	w, _ := calcWeek(y, m, d, weekMode(mode))
+	return w
 }
 
 // StrToDate parses s with a DATE_FORMAT-style format; hasTime reports
@@ -635,7 +693,33 @@ func registerDatetime(r *Registry) {
 	dtPart(r, "dayofweek", "1 = Sunday .. 7 = Saturday", func(us int64) int64 { return dayOfWeek0(floorDiv(us, usPerDay)) + 1 })
 	dtPart(r, "weekday", "0 = Monday .. 6 = Sunday", func(us int64) int64 { return (dayOfWeek0(floorDiv(us, usPerDay)) + 6) % 7 })
 	dtPart(r, "dayofyear", "day of year 1-366", func(us int64) int64 { y, m, d := ymd(us); return dayOfYear(y, m, d) })
-	dtPart(r, "week", "week of year, Sunday first (mode 0)", func(us int64) int64 { y, m, d := ymd(us); return weekNumber(y, m, d, false) })
+	weekK := func(year bool) Kernel {
+		return func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			vals := Values[arrow.Timestamp](a[0])
+			var modes []int64
+			if len(a) > 1 {
+				modes = Values[int64](a[1])
+			}
+			return RowKernel[int64](ec, Int64, a, n, func(i int) (int64, bool) {
+				mode := int64(0)
+				if modes != nil {
+					mode = modes[i]
+				}
+				y, m, d := ymd(int64(vals[i]))
+				if year {
+					w, wy := calcWeek(y, m, d, weekMode(mode)|weekYear)
+					return wy*100 + w, true
+				}
+				w, _ := calcWeek(y, m, d, weekMode(mode))
+				return w, true
+			}), nil
+		}
+	}
+	r.Register(NewScalarEntry("week", "WEEK(d[, mode]): week number under MySQL's modes 0-7", Immutable,
+		Overload{Args: dt1, Return: Int64, Kernel: weekK(false)}, Overload{Args: []arrow.DataType{Datetime, Int64}, Return: Int64, Kernel: weekK(false)}))
+	r.Register(NewScalarEntry("yearweek", "YEARWEEK(d[, mode]): year and week as yyyyww", Immutable,
+		Overload{Args: dt1, Return: Int64, Kernel: weekK(true)}, Overload{Args: []arrow.DataType{Datetime, Int64}, Return: Int64, Kernel: weekK(true)}))
+	dtPart(r, "weekofyear", "ISO week 1-53 (WEEK(d, 3))", func(us int64) int64 { y, m, d := ymd(us); w, _ := calcWeek(y, m, d, weekMode(3)); return w })
 	timePart(r, "hour", "hour (of a TIME: may exceed 23)", func(us int64) int64 { _, _, _, h, _, _, _ := splitMicros(us); return h },
 		func(us int64) int64 { _, h, _, _, _ := splitTime(us); return h })
 	timePart(r, "minute", "minute 0-59", func(us int64) int64 { _, _, _, _, m, _, _ := splitMicros(us); return m },
@@ -787,6 +871,9 @@ func extract(unit string, us int64) (int64, error) {
 		return mo, nil
 	case "WEEK":
 		return weekNumber(y, mo, d, false), nil
+	case "YEAR_WEEK":
+		w, wy := calcWeek(y, mo, d, weekMode(0)|weekYear)
+		return wy*100 + w, nil
 	case "DAY":
 		return d, nil
 	case "HOUR":
