@@ -72,10 +72,60 @@ func (d *pageDecoder) flatOnly(e *arrayEnc) error {
 	if e.kind != aeFlat {
 		return d.unsupported(encodingName(e.kind) + " here")
 	}
-	if e.compression != "" {
-		return d.unsupported("Flat with " + e.compression + " compression")
-	}
 	return nil
+}
+
+// flatSize is the (uncompressed) size of a Flat encoding's buffer.
+func (d *pageDecoder) flatSize(e *arrayEnc) (uint64, error) {
+	if e.compression == "" {
+		_, size, err := d.buffer(e.buf)
+		return size, err
+	}
+	b, err := d.flatWhole(e)
+	return uint64(len(b)), err
+}
+
+// flatRead reads bytes [from, to) of a Flat encoding's buffer into dst.
+// A compressed buffer (zstd or lz4, when field metadata asked for it) is
+// read and decompressed whole, once per page.
+func (d *pageDecoder) flatRead(e *arrayEnc, from, to uint64, dst []byte) error {
+	if e.compression == "" {
+		return d.readBuffer(e.buf, from, to, dst)
+	}
+	b, err := d.flatWhole(e)
+	if err != nil {
+		return err
+	}
+	if from > to || to > uint64(len(b)) {
+		return d.corrupt("bytes [%d,%d) are outside a buffer of %d bytes", from, to, len(b))
+	}
+	copy(dst, b[from:to])
+	return nil
+}
+
+func (d *pageDecoder) flatWhole(e *arrayEnc) ([]byte, error) {
+	pc := d.p.cache
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if b, ok := pc.flat[e.buf]; ok {
+		return b, nil
+	}
+	raw, err := d.readWhole(e.buf)
+	if err != nil {
+		return nil, err
+	}
+	b, err := decompressScheme(e.compression, raw)
+	if err != nil {
+		if e.compression != "zstd" && e.compression != "lz4" {
+			return nil, d.unsupported("Flat with " + e.compression + " compression")
+		}
+		return nil, d.corrupt("%s buffer: %v", e.compression, err)
+	}
+	if pc.flat == nil {
+		pc.flat = map[bufRef][]byte{}
+	}
+	pc.flat[e.buf] = b
+	return b, nil
 }
 
 // mulRows multiplies a row number by a per-row size, rejecting overflow.
@@ -131,7 +181,7 @@ func (d *pageDecoder) decode(e *arrayEnc, a, b uint64, out *outCol, dst int, dep
 				return err
 			}
 			vals := out.values.Bytes()[dst*out.width : (dst+n)*out.width]
-			if err := d.readBuffer(e.buf, from, to, vals); err != nil {
+			if err := d.flatRead(e, from, to, vals); err != nil {
 				return err
 			}
 		case shapeBool:
@@ -186,8 +236,16 @@ func (d *pageDecoder) readBits(e *arrayEnc, a, b uint64) ([]byte, int, error) {
 	if e.bits != 1 {
 		return nil, 0, d.corrupt("validity bitmap of %d bits per value", e.bits)
 	}
-	buf, err := d.readNew(e.buf, a/8, (b+7)/8)
+	from, to := a/8, (b+7)/8
+	size, err := d.flatSize(e)
 	if err != nil {
+		return nil, 0, err
+	}
+	if to > size {
+		return nil, 0, d.corrupt("bits [%d,%d) are outside a buffer of %d bytes", a, b, size)
+	}
+	buf := make([]byte, to-from)
+	if err := d.flatRead(e, from, to, buf); err != nil {
 		return nil, 0, err
 	}
 	return buf, int(a % 8), nil
@@ -217,7 +275,7 @@ func (d *pageDecoder) readUints(e *arrayEnc, a, b uint64) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, size, err := d.buffer(e.buf)
+	size, err := d.flatSize(e)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +283,7 @@ func (d *pageDecoder) readUints(e *arrayEnc, a, b uint64) ([]uint64, error) {
 		return nil, d.corrupt("bytes [%d,%d) are outside a buffer of %d bytes", from, to, size)
 	}
 	raw := make([]byte, to-from)
-	if err := d.readBuffer(e.buf, from, to, raw); err != nil {
+	if err := d.flatRead(e, from, to, raw); err != nil {
 		return nil, err
 	}
 	out := make([]uint64, b-a)
@@ -307,7 +365,7 @@ func (d *pageDecoder) decodeBinary(e *arrayEnc, a, b uint64, out *outCol, dst in
 	if err := d.flatOnly(e.bytes); err != nil {
 		return err
 	}
-	_, size, err := d.buffer(e.bytes.buf)
+	size, err := d.flatSize(e.bytes)
 	if err != nil {
 		return err
 	}
@@ -316,7 +374,7 @@ func (d *pageDecoder) decodeBinary(e *arrayEnc, a, b uint64, out *outCol, dst in
 	}
 	start := out.dataLen
 	out.growData(int(last - base))
-	if err := d.readBuffer(e.bytes.buf, base, last, out.data.Bytes()[start:]); err != nil {
+	if err := d.flatRead(e.bytes, base, last, out.data.Bytes()[start:]); err != nil {
 		return err
 	}
 	out.dataLen += int(last - base)

@@ -285,7 +285,19 @@ func (d *pageDecoder) decompress(c *compEnc, bufs [][]byte, n int) (*block, [][]
 	if c == nil {
 		return nil, nil, d.corrupt("missing value compression")
 	}
-	if c.bufScheme != 0 {
+	if c.kind == ceGeneral {
+		// General compression applies to the first buffer of the chunk.
+		if len(bufs) == 0 || c.inner == nil {
+			return nil, nil, d.corrupt("General compression without a buffer")
+		}
+		dec, err := d.general(c.bufScheme, bufs[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		bufs = append([][]byte{dec}, bufs[1:]...)
+		return d.decompress(c.inner, bufs, n)
+	}
+	if c.bufScheme != 0 && c.kind != ceFlat {
 		return nil, nil, d.unsupported(c.String() + " with general buffer compression")
 	}
 	next := func() ([]byte, error) {
@@ -318,6 +330,27 @@ func (d *pageDecoder) decompress(c *compEnc, bufs [][]byte, n int) (*block, [][]
 		}
 		blk, err := d.fsstDecode(c.symbols, inner)
 		return blk, rest, err
+	case ceByteStreamSplit:
+		// Byte j of value i is at j*n+i (streams local to the chunk).
+		raw, err := next()
+		if err != nil {
+			return nil, nil, err
+		}
+		if c.inner == nil || c.inner.kind != ceFlat || c.inner.bits%8 != 0 || c.inner.bits == 0 || c.inner.bits > 64 {
+			return nil, nil, d.unsupported("2.1 " + c.String())
+		}
+		w := int(c.inner.bits / 8)
+		if len(raw) < n*w {
+			return nil, nil, d.corrupt("ByteStreamSplit buffer of %d bytes for %d values", len(raw), n)
+		}
+		out := make([]byte, n*w)
+		for j := 0; j < w; j++ {
+			stream := raw[j*n : (j+1)*n]
+			for i, b := range stream {
+				out[i*w+j] = b
+			}
+		}
+		return &block{n: n, bits: w * 8, data: out}, bufs, nil
 	case ceRle:
 		vals, err := next()
 		if err != nil {
@@ -358,7 +391,19 @@ func (d *pageDecoder) decompress(c *compEnc, bufs [][]byte, n int) (*block, [][]
 // decodeWholeBlock decodes a single buffer holding n values (definition
 // levels, dictionaries, flat or bit-packed mini-block values).
 func (d *pageDecoder) decodeWholeBlock(c *compEnc, raw []byte, n int) (*block, error) {
-	if c.bufScheme != 0 {
+	if c.kind == ceGeneral || c.kind == ceFlat && c.bufScheme != 0 {
+		dec, err := d.general(c.bufScheme, raw)
+		if err != nil {
+			return nil, err
+		}
+		if c.kind == ceGeneral {
+			if c.inner == nil {
+				return nil, d.corrupt("General compression without values encoding")
+			}
+			return d.decodeWholeBlock(c.inner, dec, n)
+		}
+		raw = dec
+	} else if c.bufScheme != 0 {
 		return nil, d.unsupported(c.String() + " with general buffer compression")
 	}
 	switch c.kind {
@@ -875,13 +920,47 @@ func (d *pageDecoder) fullZipVar(l *layout21, cw int, a, b uint64, def []uint16)
 		}
 		offs[k+1] = uint64(len(data))
 	}
-	blk := &block{n: n, isVar: true, offs: offs, data: data}
-	switch c := l.value; {
+	return d.perValue(l.value, &block{n: n, isVar: true, offs: offs, data: data})
+}
+
+// perValue undoes per-value compressions of FullZip variable-width values.
+func (d *pageDecoder) perValue(c *compEnc, blk *block) (*block, error) {
+	switch {
 	case c == nil || c.kind == ceVariable:
 		return blk, nil
 	case c.kind == ceFsst:
-		return d.fsstDecode(c.symbols, blk)
-	default:
-		return nil, d.unsupported("2.1 FullZip value compression " + c.String())
+		inner, err := d.perValue(c.inner, blk)
+		if err != nil {
+			return nil, err
+		}
+		return d.fsstDecode(c.symbols, inner)
+	case c.kind == ceGeneral:
+		offs := make([]uint64, blk.n+1)
+		var data []byte
+		for i := 0; i < blk.n; i++ {
+			v := blk.data[blk.offs[i]:blk.offs[i+1]]
+			if len(v) > 0 {
+				dec, err := d.general(c.bufScheme, v)
+				if err != nil {
+					return nil, err
+				}
+				data = append(data, dec...)
+			}
+			offs[i+1] = uint64(len(data))
+		}
+		return d.perValue(c.inner, &block{n: blk.n, isVar: true, offs: offs, data: data})
 	}
+	return nil, d.unsupported("2.1 FullZip value compression " + c.String())
+}
+
+// general decompresses one buffer with a 2.1 BufferCompression scheme.
+func (d *pageDecoder) general(scheme int, raw []byte) ([]byte, error) {
+	if scheme != 1 && scheme != 2 {
+		return nil, d.unsupported("general compression scheme " + itoa64(uint64(scheme)))
+	}
+	out, err := decompressScheme(scheme, raw)
+	if err != nil {
+		return nil, d.corrupt("general compression: %v", err)
+	}
+	return out, nil
 }

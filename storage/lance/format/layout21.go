@@ -120,6 +120,17 @@ func decodeCompEnc(b []byte, depth int) (*compEnc, error) {
 			case num == 2 && typ == protowire.BytesType && c.kind == ceInlineBitpacking:
 				err = bufComp(buf)
 			}
+		case ceByteStreamSplit:
+			if num == 1 && typ == protowire.BytesType {
+				c.inner, err = decodeCompEnc(buf, depth+1)
+			}
+		case ceGeneral:
+			switch {
+			case num == 1 && typ == protowire.BytesType:
+				err = bufComp(buf)
+			case num == 3 && typ == protowire.BytesType:
+				c.inner, err = decodeCompEnc(buf, depth+1)
+			}
 		case ceRle:
 			switch {
 			case num == 1 && typ == protowire.BytesType:

@@ -149,6 +149,10 @@ func oracleWant(name string, i int) any {
 		return null(i%19 == 0, []string{"red", "green", "blue"}[i%3])
 	case "allnull":
 		return nil
+	case "zs":
+		return null(i%13 == 2, int64(i)*7)
+	case "lz":
+		return null(i%17 == 2, fmt.Sprintf("lz-%d-", i)+strings.Repeat("q", i%20))
 	case "run":
 		return null(i%31 == 30, int32(i/100))
 	case "few":
@@ -295,7 +299,7 @@ func testReadLanceDB(t *testing.T, storage string, version Version, rows int64) 
 				}
 			}
 		}
-		for _, k := range []string{"Rle", "Fsst", "InlineBitpacking", "OutOfLineBitpacking", "FixedSizeList", "Variable",
+		for _, k := range []string{"General", "ByteStreamSplit", "Rle", "Fsst", "InlineBitpacking", "OutOfLineBitpacking", "FixedSizeList", "Variable",
 			fmt.Sprint("layout", plMiniBlock), fmt.Sprint("layout", plFullZip), fmt.Sprint("layout", plAllNull)} {
 			if !seen[k] {
 				t.Errorf("LanceDB's 2.1 file no longer uses %s; the test lost coverage (saw %v)", k, seen)

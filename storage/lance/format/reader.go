@@ -67,8 +67,9 @@ type page struct {
 
 // pageCache holds per-page state loaded on first use.
 type pageCache struct {
-	mu sync.Mutex
-	mb *miniBlockState
+	mu   sync.Mutex
+	mb   *miniBlockState
+	flat map[bufRef][]byte // decompressed 2.0 buffers
 }
 
 // corrupt builds the error returned for malformed files.

@@ -38,6 +38,9 @@ const cols = {
   // Long runs (RLE in 2.1) and few distinct numbers (dictionary in 2.1).
   run: col(new arrow.Int32, i => i % 31 == 30 ? null : Math.floor(i / 100)),
   few: col(new arrow.Int64, i => big(i % 3) * 1000000007n),
+  // General compression requested through field metadata (see meta below).
+  zs: col(new arrow.Int64, i => i % 13 == 2 ? null : big(i) * 7n),
+  lz: col(new arrow.Utf8, i => i % 17 == 2 ? null : `lz-${i}-` + 'q'.repeat(i % 20)),
   long: col(new arrow.Utf8, i => i % 29 == 3 ? null : `L${i}-` + 'y'.repeat(280 + i % 40)),
 };
 // decimal128(10,2): value i*101 - 5000 (unscaled), null when i%21==0
@@ -58,7 +61,11 @@ const cols = {
 }
 const nonnull = [];
 for (let i = 0; i < n; i++) nonnull.push(big(i));
-const fields = Object.entries(cols).map(([k, v]) => new arrow.Field(k, v.type, true));
+const meta = {
+  zs: {'lance-encoding:compression': 'zstd'},
+  lz: {'lance-encoding:compression': 'lz4'},
+};
+const fields = Object.entries(cols).map(([k, v]) => new arrow.Field(k, v.type, true, new Map(Object.entries(meta[k] || {}))));
 fields.push(new arrow.Field('nonull', new arrow.Int64, false));
 const schema = new arrow.Schema(fields);
 const vecs = Object.fromEntries(Object.entries(cols));
