@@ -93,4 +93,3 @@ func decompressScheme(scheme any, in []byte) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("unsupported compression scheme %v", scheme)
 }
-
