@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/genevasql/genevasql/functions"
 	"github.com/genevasql/genevasql/udf"
 )
 
@@ -118,6 +119,15 @@ func (s *arrowSession) decode(mem memory.Allocator, a answer, batch int64, n int
 		return col, nil, "", nil
 	case col.DataType().ID() == arrow.NULL:
 		return array.MakeArrayOfNull(mem, s.spec.Return, n), nil, "", nil
+	case castable(col.DataType(), s.spec.Return):
+		// Programs answer in their language's natural width (int64, double,
+		// large_string); convert exactly, failing on overflow.
+		out, err := functions.Cast(&functions.EvalContext{Mem: mem, Strict: true}, col, s.spec.Return)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("the program answered %s values that do not fit %s: %v",
+				udf.TypeName(col.DataType()), udf.TypeName(s.spec.Return), err)
+		}
+		return out, nil, "", nil
 	}
 	return nil, nil, "", fmt.Errorf("the program answered a column of type %s (%s), expected %s (%s)",
 		udf.TypeName(col.DataType()), col.DataType(), udf.TypeName(s.spec.Return), s.spec.Return)
@@ -140,4 +150,26 @@ func (s *arrowSession) finish() {
 	if s.w != nil {
 		_ = s.w.Close() // end-of-stream marker; the pipe may be gone already
 	}
+}
+
+// castable reports answer types converted to the declared one: within the
+// integers, within the floats, integers to floats, and between string and
+// binary widths.
+func castable(from, to arrow.DataType) bool {
+	kind := func(t arrow.DataType) string {
+		switch t.ID() {
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+			arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+			return "int"
+		case arrow.FLOAT32, arrow.FLOAT64:
+			return "float"
+		case arrow.STRING, arrow.LARGE_STRING:
+			return "string"
+		case arrow.BINARY, arrow.LARGE_BINARY:
+			return "binary"
+		}
+		return ""
+	}
+	f, t := kind(from), kind(to)
+	return f != "" && (f == t || (f == "int" && t == "float"))
 }

@@ -177,6 +177,30 @@ func TestArrowHappyPath(t *testing.T) {
 	}
 }
 
+// An arrow program answering int64 for a declared INT is converted, exactly.
+func TestArrowAnswerIsConverted(t *testing.T) {
+	ec := env(t)
+	spec := arrowSpec("narrow")
+	spec.Return = arrow.PrimitiveTypes.Int32
+	_, inst := newInst(t, spec)
+	in := intArr(ec, 1, 20)
+	defer in.Release()
+	out, err := inst.Call(ec, []arrow.Array{in}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Release()
+	if out.DataType().ID() != arrow.INT32 || render(out) != "2,40" {
+		t.Fatalf("got %s %s", out.DataType(), render(out))
+	}
+	big := intArr(ec, 1<<31)
+	defer big.Release()
+	_, err = inst.Call(ec, []arrow.Array{big}, 1)
+	if err == nil || !strings.Contains(err.Error(), "answered BIGINT values that do not fit INT") {
+		t.Fatalf("want an overflow error, got %v", err)
+	}
+}
+
 // failure cases for both protocols: the error must name the function and
 // the problem, and the next batch must work again (restart).
 func TestMisbehavingPrograms(t *testing.T) {

@@ -6,7 +6,9 @@
 //   - protocol 'arrow' (default): stdin is an Arrow IPC stream whose columns
 //     are the arguments (named by Spec.ArgNames), one record batch per
 //     request; the program answers each with a one-column batch of the same
-//     row count, in order, on an Arrow IPC stream on stdout.
+//     row count, in order, on an Arrow IPC stream on stdout. An answer of a
+//     wider or narrower integer, float, string or binary type than declared
+//     is converted (an overflow is an error).
 //   - protocol 'jsonl': one request line per batch,
 //     {"batch": 7, "rows": [[a1, a2], …]}, and one answer line,
 //     {"batch": 7, "results": [r1, …]} optionally with
