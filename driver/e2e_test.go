@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,46 @@ func TestDriverEndToEnd(t *testing.T) {
 	cancel()
 	if _, err := db.QueryContext(ctx, "SELECT id FROM t"); !errors.Is(err, context.Canceled) {
 		t.Errorf("query with a cancelled context: %v, want context.Canceled", err)
+	}
+}
+
+// TestDriverSharedFolder writes through one sql.DB and reads through
+// another of the same folder, from several goroutines at once.
+func TestDriverSharedFolder(t *testing.T) {
+	dir := t.TempDir()
+	a, err := sql.Open(DriverName, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.Exec("CREATE TABLE n (v INT)"); err != nil {
+		if strings.Contains(err.Error(), "not implemented") {
+			t.Skipf("engine does not run statements yet: %v", err)
+		}
+		t.Fatal(err)
+	}
+	if _, err := a.Exec("INSERT INTO n VALUES (1), (2), (3)"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := sql.Open(DriverName, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var sum int64
+			err := b.QueryRow("SELECT SUM(v) FROM n WHERE v >= ?", 2).Scan(&sum)
+			if err == nil && sum != 5 {
+				err = fmt.Errorf("sum %d, want 5", sum)
+			}
+			errs <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
