@@ -857,6 +857,11 @@ func anyValueResolver(args []arrow.DataType, distinct bool) (*BoundAggregate, er
 	if err := oneArg("any_value", args); err != nil {
 		return nil, err
 	}
+	// Any value will do, and MIN keeps a copy instead of pinning whole input
+	// batches; only types without an order (vectors) keep a slice of the row.
+	if b, err := minMaxResolver("any_value", false)(args, distinct); err == nil {
+		return b, nil
+	}
 	t := CanonicalType(args[0])
 	return newAgg("any_value", []arrow.DataType{t}, t, distinct, func(AggOptions) aggState { return &anyValueState{typ: t} }), nil
 }

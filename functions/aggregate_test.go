@@ -53,6 +53,7 @@ func TestAggregates(t *testing.T) {
 		{fn: "var_pop", groups: [2][]uint32{g1, g2}, args: [2][]arg{{I(1, 2, 3, 4)}, {I(5, 5, nil)}}, ngroups: 3, want: "2.6666666666666665|1|0"},
 		{fn: "stddev_samp", groups: [2][]uint32{g1, g2}, args: [2][]arg{{I(2, 1, 4, 1)}, {I(5, 6, nil)}}, ngroups: 3, want: "2|0|NULL"},
 		{fn: "any_value", groups: [2][]uint32{g1, g2}, args: [2][]arg{{S(nil, "b", "c", "d")}, {S("e", "f", "g")}}, ngroups: 4, want: "c|b|e|NULL"},
+		{fn: "any_value", groups: [2][]uint32{g1, g2}, args: [2][]arg{{arg{Vector(2), []any{nil, "[1,2]", "[3,4]", "[5,6]"}}}, {arg{Vector(2), []any{"[7,8]", "[9,9]", nil}}}}, ngroups: 4, want: "[3,4]|[1,2]|[7,8]|NULL"},
 		{fn: "sum", groups: [2][]uint32{g1, g2}, args: [2][]arg{{I(1, 2, 3, 4), I(1, 2, 3, 4)}, {}}, ngroups: 3, errCode: 1582},
 		{fn: "count", distinct: true, groups: [2][]uint32{g1, g2}, ngroups: 3, errCode: 1582},
 	}
