@@ -75,6 +75,17 @@ func arithResolver(name string, op arithOp) ScalarResolver {
 		if op == aDiv && c <= acUint {
 			c = acDecimal // int / int gives DECIMAL in MySQL
 		}
+		if c == acUint && operandClass(a) != operandClass(b) && !IsNull(a) && !IsNull(b) {
+			// Signed with unsigned: exact 128-bit arithmetic, then the result must
+			// fit BIGINT UNSIGNED (CAST(5 AS UNSIGNED) + -1 = 4).
+			ta, tb := Int64, Int64
+			if operandClass(a) == acUint {
+				ta = Uint64
+			} else {
+				tb = Uint64
+			}
+			return bound(name, []arrow.DataType{ta, tb}, Uint64, Immutable, mixedArithKernel(op)), nil
+		}
 		switch c {
 		case acInt, acUint:
 			t := Int64
@@ -541,4 +552,58 @@ func registerArith(r *Registry) {
 	r.Register(NewScalarEntry("bit_count", "number of set bits", Immutable, Overload{Args: u1, Return: Int64, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 		return Unary[uint64, int64](ec, a[0], Int64, func(v uint64) int64 { return int64(bits.OnesCount64(v)) }), nil
 	}}))
+}
+
+// mixedArithKernel computes one signed and one unsigned operand exactly and
+// checks that the result fits BIGINT UNSIGNED, as MySQL does.
+func mixedArithKernel(op arithOp) Kernel {
+	return func(ec *EvalContext, args []arrow.Array, nrows int) (arrow.Array, error) {
+		num := func(a arrow.Array) func(i int) decimal128.Num {
+			if a.DataType().ID() == arrow.UINT64 {
+				v := Values[uint64](a)
+				return func(i int) decimal128.Num { return decimal128.FromU64(v[i]) }
+			}
+			v := Values[int64](a)
+			return func(i int) decimal128.Num { return decimal128.FromI64(v[i]) }
+		}
+		x, y := num(args[0]), num(args[1])
+		out := NewFixedOut[uint64](ec.mem(), Uint64, nrows)
+		out.InheritNulls(args[0], args[1])
+		for i := 0; i < nrows; i++ {
+			if out.IsNull(i) {
+				continue
+			}
+			a, b := x(i), y(i)
+			var r decimal128.Num
+			ok := true
+			switch op {
+			case aPlus:
+				r, ok = decAdd(a, b)
+			case aMinus:
+				r, ok = decAdd(a, b.Negate())
+			case aMul:
+				r, ok = decMul(a, b)
+			case aIntDiv, aMod:
+				if b.Sign() == 0 {
+					if err := divZero(ec); err != nil {
+						out.Release()
+						return nil, err
+					}
+					out.SetNull(i)
+					continue
+				}
+				q, rem := a.Div(b)
+				r = q
+				if op == aMod {
+					r = rem
+				}
+			}
+			if !ok || r.Sign() < 0 || r.HighBits() != 0 {
+				out.Release()
+				return nil, overflowErr("BIGINT UNSIGNED", FormatDecimal(a, 0), FormatDecimal(b, 0), op)
+			}
+			out.Values[i] = r.LowBits()
+		}
+		return out.Finish(), nil
+	}
 }
