@@ -77,6 +77,12 @@ func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); re
 var _ io.Writer = (*countingWriter)(nil)
 
 func BenchmarkWrite(b *testing.B) {
+	for _, v := range []Version{V2_0, V2_1} {
+		b.Run(v.String(), func(b *testing.B) { benchWrite(b, v) })
+	}
+}
+
+func benchWrite(b *testing.B, v Version) {
 	mem := memory.NewGoAllocator()
 	s, batches, size := benchBatches(b, mem)
 	defer func() {
@@ -88,7 +94,7 @@ func BenchmarkWrite(b *testing.B) {
 	b.SetBytes(size)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		w, err := NewWriter(&countingWriter{}, fields, WriterOptions{Mem: mem})
+		w, err := NewWriter(&countingWriter{}, fields, WriterOptions{Mem: mem, Version: v})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -104,11 +110,17 @@ func BenchmarkWrite(b *testing.B) {
 }
 
 func BenchmarkReadRange(b *testing.B) {
+	for _, v := range []Version{V2_0, V2_1} {
+		b.Run(v.String(), func(b *testing.B) { benchReadRange(b, v) })
+	}
+}
+
+func benchReadRange(b *testing.B, v Version) {
 	mem := memory.NewGoAllocator()
 	s, batches, size := benchBatches(b, mem)
 	fields, _, _ := FromArrow(s, 0)
 	var buf bytes.Buffer
-	w, _ := NewWriter(&buf, fields, WriterOptions{Mem: mem})
+	w, _ := NewWriter(&buf, fields, WriterOptions{Mem: mem, Version: v})
 	for _, r := range batches {
 		if err := w.Write(r); err != nil {
 			b.Fatal(err)

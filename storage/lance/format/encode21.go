@@ -204,7 +204,14 @@ func (w *Writer) encodePage21(c *colWriter) ([]byte, error) {
 	if pv.useFullZip() {
 		return w.encodeFullZip(c, pv, large)
 	}
-	var meta, data []byte
+	// Reserve roughly the page size up front: appends would otherwise copy
+	// the page several times as it grows.
+	est := len(pv.fixed) + len(pv.data) + len(pv.offs)*8 + len(pv.itemValid) + n/64*64
+	if withDef {
+		est += 2 * n
+	}
+	meta := make([]byte, 0, n/512+2)
+	data := make([]byte, 0, est+est/8)
 	for s := 0; s < n; {
 		k := maxChunkValues
 		for k > 1 {
