@@ -341,7 +341,8 @@ func (d *Dataset) rewriteGroup(ctx context.Context, g []*fragment, target int64)
 // and re-appends them: those rows map to their old address, which is then
 // deleted. It fails if a transaction in between cannot be read or the table
 // was overwritten.
-func (d *Dataset) RewriteMap(ctx context.Context, sinceVersion uint64) (*RowAddrMap, error) {
+func (d *Dataset) RewriteMap(ctx context.Context, sinceVersion uint64) (_ *RowAddrMap, err error) {
+	defer recoverErr(&err)
 	if sinceVersion > d.m.Version {
 		return nil, errf(sqlerr.ErrWrongArguments, "version %d is newer than %d", sinceVersion, d.m.Version)
 	}

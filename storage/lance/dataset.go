@@ -493,7 +493,8 @@ func (d *Dataset) CountRows() int64 {
 }
 
 // Versions lists every version still present, oldest first.
-func (d *Dataset) Versions(ctx context.Context) ([]VersionInfo, error) {
+func (d *Dataset) Versions(ctx context.Context) (_ []VersionInfo, err error) {
+	defer recoverErr(&err)
 	vers, err := listVersions(ctx, d.store)
 	if err != nil {
 		return nil, err
@@ -514,7 +515,8 @@ func (d *Dataset) Versions(ctx context.Context) ([]VersionInfo, error) {
 }
 
 // Latest re-opens the dataset at its newest version.
-func (d *Dataset) Latest(ctx context.Context) (*Dataset, error) {
+func (d *Dataset) Latest(ctx context.Context) (_ *Dataset, err error) {
+	defer recoverErr(&err)
 	vers, err := listVersions(ctx, d.store)
 	if err != nil {
 		return nil, err
