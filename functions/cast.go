@@ -616,19 +616,12 @@ func narrowInt(ec *EvalContext, wide arrow.Array, to arrow.DataType) (arrow.Arra
 		lo, hi = math.MinInt32, math.MaxInt32
 	}
 	vals := Values[int64](wide)
-	clip := make([]int64, 0)
-	var firstErr error
 	for i, v := range vals {
 		if (v < lo || v > hi) && wide.IsValid(i) {
 			if err := ec.dataError(sqlerr.ErrDataOutOfRange, "%s value is out of range: %d", TypeName(to), v); err != nil {
-				firstErr = err
-				break
+				return nil, err
 			}
-			clip = append(clip, int64(i))
 		}
-	}
-	if firstErr != nil {
-		return nil, firstErr
 	}
 	c := func(v int64) int64 { return min(max(v, lo), hi) }
 	switch to.ID() {

@@ -34,7 +34,7 @@ func TestCast(t *testing.T) {
 		{in: D(6, 3, "-1.125"), to: Float64, want: "-1.125"},
 		{in: F(0.1, 1e20, 1.5e-7, -0.0, 123456789012345678), to: Utf8, want: "0.1|1e20|1.5e-7|0|1.2345678901234568e17"},
 		{in: I(42), to: Decimal(6, 2), want: "42.00"},
-		{in: F(1.005, 2.345), to: Decimal(6, 2), want: "1.00|2.35"},
+		{in: F(1.005, 2.345, -0.125, 1e3, 123.0), to: Decimal(6, 2), want: "1.01|2.35|-0.13|1000.00|123.00"},
 		{in: S("3.14159", "-0.005", "1e2", "x"), to: Decimal(6, 2), want: "3.14|-0.01|100.00|0.00"},
 		{in: S("123456"), to: Decimal(5, 2), want: "999.99", warn: "out of range"},
 		{in: S("123456"), to: Decimal(5, 2), strict: true, errCode: 1690},

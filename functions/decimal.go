@@ -306,20 +306,19 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
-// decFromFloat converts a double to a decimal at scale s (rounded).
+// decFromFloat converts a double to a decimal at scale s. Like MySQL it
+// rounds the shortest decimal text of the double (1.005e0 → 1.01 at scale 2),
+// not its binary value (1.00499999...).
 func decFromFloat(f float64, s int32) (decimal128.Num, bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return decimal128.Num{}, false
 	}
-	v := f * math.Pow10(int(s))
-	if math.Abs(v) < 9e18 {
-		return decimal128.FromI64(int64(math.Round(v))), true
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 && s < 4 {
+		return decScaleUp(decimal128.FromI64(int64(f)), s)
 	}
-	n, err := decimal128.FromFloat64(f, 38, s)
-	if err != nil {
-		return n, false
-	}
-	return n, true
+	var buf [32]byte
+	n, found, _, overflow := parseDecimalPrefix(string(strconv.AppendFloat(buf[:0], f, 'e', -1, 64)), s)
+	return n, found && !overflow
 }
 
 // decMaxValue is the largest value of DECIMAL(p,s) (all nines).
