@@ -331,15 +331,22 @@ func (r *Reader) parseDescriptor(b []byte) error {
 	return nil
 }
 
-// mapFields assigns column indices to fields: in pre-order, every field
-// holds one column except that 2.1 files store no column for structs.
+// mapFields assigns column indices to fields in pre-order: in 2.0 every
+// field holds one column (structs and lists included); in 2.1 only leaf
+// fields do (LanceDB's manifests list exactly those ids for 2.1 files).
 func (r *Reader) mapFields() {
 	r.byID = make(map[int32]*fieldInfo, len(r.fields))
+	hasChild := make(map[int32]bool, len(r.fields))
+	for i := range r.fields {
+		if r.fields[i].ParentID >= 0 {
+			hasChild[r.fields[i].ParentID] = true
+		}
+	}
 	col := 0
 	for i := range r.fields {
 		f := &r.fields[i]
 		fi := &fieldInfo{field: f, col: -1}
-		if !(r.version == V2_1 && f.LogicalType == "struct") {
+		if r.version == V2_0 || !hasChild[f.ID] {
 			fi.col = col
 			col++
 		}
