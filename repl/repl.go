@@ -171,8 +171,8 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		buf.WriteString(line)
 		text := buf.String()
-		// \q at the end of a line leaves, as in the mysql client.
-		if strings.HasSuffix(strings.TrimSpace(line), `\q`) {
+		// \q on its own line leaves even in the middle of a statement.
+		if strings.TrimSpace(line) == `\q` {
 			fmt.Fprintln(sh.out, "Bye")
 			return nil
 		}

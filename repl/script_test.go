@@ -304,3 +304,24 @@ func TestSplitComplete(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSplitComplete checks that SplitComplete never panics, that done is a
+// prefix of the text ending in ';', and that rest is what follows it.
+func FuzzSplitComplete(f *testing.F) {
+	for _, s := range []string{"SELECT 1;", "SELECT ';", "a; b; c", "/* x */;", "-- ;\n;", "SELECT `a;b`; x", "'\\';'", "\"a\"\"b\";"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		done, rest := SplitComplete(text)
+		if !strings.HasPrefix(text, done) {
+			t.Fatalf("done %q is not a prefix of %q", done, text)
+		}
+		if done != "" && !strings.HasSuffix(done, ";") {
+			t.Fatalf("done %q does not end with ';'", done)
+		}
+		tail := strings.TrimLeft(text[len(done):], " \t\r\n")
+		if rest != tail && rest != "" {
+			t.Fatalf("rest %q, want %q or empty", rest, tail)
+		}
+	})
+}
