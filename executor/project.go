@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/genevasql/genevasql/expr"
+	"github.com/genevasql/genevasql/sqlerr"
 )
 
 type projectOp struct {
@@ -50,6 +51,11 @@ func (p *projectOp) Next(ctx context.Context) (_ arrow.RecordBatch, err error) {
 		return nil, err
 	}
 	defer releaseArrays(cols)
+	for i, c := range cols {
+		if !arrow.TypeEqual(c.DataType(), p.schema.Field(i).Type) {
+			return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "executor: expression %s returned %s but declares %s", p.exprs[i], c.DataType(), p.schema.Field(i).Type)
+		}
+	}
 	return array.NewRecordBatch(p.schema, cols, b.NumRows()), nil
 }
 

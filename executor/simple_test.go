@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -346,4 +347,24 @@ func TestValuesNilSchema(t *testing.T) {
 	}
 	eq(t, run(t, op), []string{"1|x", "NULL|y", "3|NULL"})
 	eq(t, run(t, NewValues(nil, nil)), nil)
+}
+
+// wrongType declares int64 but returns the utf8 column.
+type wrongType struct{}
+
+func (wrongType) Type() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
+func (wrongType) String() string       { return "wrong" }
+func (wrongType) Eval(_ *functions.EvalContext, b arrow.RecordBatch) (arrow.Array, error) {
+	a := b.Column(1)
+	a.Retain()
+	return a, nil
+}
+
+func TestProjectTypeMismatch(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	_, err := runErr(NewProject(testEnv(mem, 0), values(t, mem, "a:int64,b:utf8", abRows1), []expr.Expr{wrongType{}}, []string{"w"}))
+	if err == nil || !strings.Contains(err.Error(), "wrong returned utf8 but declares int64") {
+		t.Fatalf("want a type mismatch error, got %v", err)
+	}
 }
