@@ -2,6 +2,24 @@
 // 2.1) and converts between Arrow schemas and the Lance logical schema
 // (the flat list of Field messages shared by manifests and data files).
 //
+// Types: int8..64, uint8..64, float16/32/64, decimal128/256, date32/64,
+// time, timestamp, duration, bool, utf8, large_utf8, binary, large_binary
+// and fixed_size_list of a fixed-width or bool item. Struct and list
+// columns are not read or written (other columns of such files are).
+//
+// Writing: 2.0 pages use Nullable/Flat/Binary/FixedSizeList, as LanceDB's
+// 2.0 writer does without compression. 2.1 pages use MiniBlock (plain
+// values, Flat u16 definition levels), FullZip for values of 256 bytes or
+// more, and AllNull.
+//
+// Reading: 2.0 Nullable, Flat (with zstd/lz4 buffers), Binary,
+// FixedSizeList and Dictionary; 2.1 MiniBlock (Flat, Variable, inline and
+// out-of-line bit-packing, FSST, RLE, ByteStreamSplit, General zstd/lz4,
+// FixedSizeList, dictionaries), FullZip (fixed and variable width, per-value
+// FSST or General) and AllNull. Anything else is a clear error naming the
+// column and the encoding. Everything LanceDB 0.31 writes by default for
+// the types above is covered by tests against real LanceDB files.
+//
 // Protobuf messages are encoded by hand with protowire so that fields this
 // package does not interpret are carried forward byte for byte.
 package format
