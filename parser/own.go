@@ -492,22 +492,30 @@ func (p *ownParser) typeText() (string, error) {
 	return p.src[start:end], nil
 }
 
+// jobID reads a job id such as job-20260101-120000-2fcb580a: a quoted
+// string, or a run of words, numbers and dashes with no space between them.
 func (p *ownParser) jobID() (string, error) {
 	t := p.peek()
 	switch t.kind {
-	case tkWord, tkNumber, tkString, tkQuotedIdent:
+	case tkString, tkQuotedIdent:
 		p.pos++
-		// job ids look like "job-20260101-…": glue word-punct-word runs.
-		id := t.text
-		for p.peek().kind == tkPunct && p.peek().text == "-" && p.peek().off == t.off+len(t.text) {
-			p.pos++
-			nt := p.next()
-			id += "-" + nt.text
-			t = nt
-		}
-		return id, nil
+		return t.text, nil
+	case tkWord, tkNumber:
+	default:
+		return "", p.errExpected("a job id")
 	}
-	return "", p.errExpected("a job id")
+	start, end := t.off, t.off
+	for {
+		t = p.peek()
+		adjacent := t.off == end || end == start
+		ok := t.kind == tkWord || t.kind == tkNumber || (t.kind == tkPunct && t.text == "-")
+		if !ok || !adjacent || t.kind == tkEOF {
+			break
+		}
+		p.pos++
+		end = t.off + len(t.text)
+	}
+	return p.src[start:end], nil
 }
 
 func (p *ownParser) peek() token {

@@ -78,6 +78,7 @@ func TestParseOwn(t *testing.T) {
 		{"BACKFILL t.c", &Backfill{Table: "t", Column: "c"}},
 		{"SHOW JOBS", &ShowJobs{}},
 		{"SHOW JOB job-12-ab", &ShowJob{ID: "job-12-ab"}},
+		{"CANCEL JOB job-20261125-144641-2fcb580a", &CancelJob{ID: "job-20261125-144641-2fcb580a"}},
 		{"SHOW ERRORS FOR JOB 'j1'", &ShowErrors{JobID: "j1"}},
 		{"SHOW ERRORS", &ShowErrors{}},
 		{"CANCEL JOB j7", &CancelJob{ID: "j7"}},
