@@ -9,6 +9,10 @@ import (
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
+// ErrTimeout is the cause of a failure because a function (an external
+// program) did not answer in time; errors.Is(err, ErrTimeout) finds it.
+var ErrTimeout = errors.New("timed out")
+
 // FuncError is a failure inside a user function. It reaches SQL users wrapped
 // in a *sqlerr.Error (code 1105), so errors.As finds it through Unwrap.
 type FuncError struct {

@@ -220,12 +220,17 @@ func callRowByRow(ctx context.Context, ec *functions.EvalContext, inst functions
 	parts := make([]arrow.Array, 0, nrows)
 	defer func() {
 		for _, p := range parts {
-			p.Release()
+			if p != nil { // failed rows' placeholders are nil until the end
+				p.Release()
+			}
 		}
 	}()
 	one := make([]arrow.Array, len(args))
 	var failed []int // indexes into parts that are placeholders for failed rows
 	var typ arrow.DataType
+	// A program that times out on every row would take rows × timeout to
+	// isolate: after two single rows in a row time out, give up on the batch.
+	timeouts := 0
 	for r := 0; r < nrows; r++ {
 		if err := ctx.Err(); err != nil {
 			return nil, canceled(err)
@@ -237,9 +242,19 @@ func callRowByRow(ctx context.Context, ec *functions.EvalContext, inst functions
 		for _, a := range one {
 			a.Release()
 		}
+		if err == nil {
+			timeouts = 0
+		}
 		if err != nil {
 			if isCancel(ctx, err) {
 				return nil, err
+			}
+			if errors.Is(err, ErrTimeout) {
+				if timeouts++; timeouts >= 2 {
+					return nil, fmt.Errorf("%w (rows %d and %d both timed out while isolating the failing rows; giving up on the batch)", err, r-1, r)
+				}
+			} else {
+				timeouts = 0
 			}
 			onRowError(r, errorMessage(err), 1)
 			failed = append(failed, len(parts))

@@ -779,3 +779,25 @@ func TestNewInstanceReportsToOnRowError(t *testing.T) {
 		t.Fatalf("out %s, reports %v, warnings %v", render(out), got, *warns)
 	}
 }
+
+// badSingles fails the batch, fails row 0 alone, and answers row 1 alone
+// with two rows: isolation must stop with an error, releasing everything.
+type badSingles struct{}
+
+func (badSingles) Call(ec *functions.EvalContext, args []arrow.Array, nrows int) (arrow.Array, error) {
+	if nrows > 1 || args[0].(*array.Int64).Value(0) == 0 {
+		return nil, errors.New("no")
+	}
+	return array.MakeArrayOfNull(ec.Mem, arrow.PrimitiveTypes.Int64, 2), nil
+}
+func (badSingles) Close() error { return nil }
+
+func TestSkipIsolationStopsOnBadAnswer(t *testing.T) {
+	mem, ec, _ := testEnv(t)
+	in := int64s(mem, []int64{0, 1, 2}, nil)
+	defer in.Release()
+	_, err := CallWithPolicy(context.Background(), ec, badSingles{}, []arrow.Array{in}, 3, Policy{Mode: Skip}, nil)
+	if err == nil || !strings.Contains(err.Error(), "returned 2 rows for 1 input row") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -251,8 +251,13 @@ func (i *Instance) callChunk(ec *functions.EvalContext, mem memory.Allocator, ar
 		timer.Stop()
 		return nil, nil, i.failed(ctx, p, batch, timeout, "waiting for the answer", nil)
 	}
-	if a.err != nil {
+	if a.err != nil || p.killedFor() != "" {
+		// (A killed program may still hand over a partial line: the kill,
+		// not the line, is what happened.)
 		timer.Stop()
+		if a.rec != nil {
+			a.rec.Release()
+		}
 		return nil, nil, i.failed(ctx, p, batch, timeout, "reading the answer", a.err)
 	}
 	settle()
@@ -282,7 +287,7 @@ func (i *Instance) failed(ctx context.Context, p *proc, batch int64, timeout tim
 	}
 	if reason == "timeout" {
 		i.drop("timeout")
-		return udf.NewError(name, batch, -1, err, "no answer within %s; the program was killed and will be restarted for the next batch%s",
+		return udf.NewError(name, batch, -1, udf.ErrTimeout, "no answer within %s; the program was killed and will be restarted for the next batch%s",
 			timeout, i.stderrNote())
 	}
 	// The program closed its output or stopped reading: it is probably
