@@ -512,7 +512,7 @@ func registerString(r *Registry) {
 			if nv[i] <= 0 || s == "" {
 				return "", true
 			}
-			if tooBig(ec, "repeat", int64(len(s))*nv[i]) {
+			if nv[i] > MaxStringResult || tooBig(ec, "repeat", int64(len(s))*nv[i]) {
 				return "", false
 			}
 			return strings.Repeat(s, int(nv[i])), true
@@ -538,7 +538,7 @@ func registerString(r *Registry) {
 		return func(ec *EvalContext, a []arrow.Array) func(i int) (string, bool) {
 			sv, nv, pv := StringsOf(a[0]), Values[int64](a[1]), StringsOf(a[2])
 			return func(i int) (string, bool) {
-				if tooBig(ec, name, nv[i]*4) {
+				if nv[i] > MaxStringResult || tooBig(ec, name, nv[i]*4) {
 					return "", false
 				}
 				return pad(sv.Get(i), nv[i], pv.Get(i), left)
