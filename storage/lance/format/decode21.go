@@ -701,11 +701,54 @@ func (d *pageDecoder) emit(v *block, dict *block, from, to int, out *outCol, dst
 		}
 		return d.emitIdx(dict, idx, out, dst)
 	}
-	idx := make([]int, n)
-	for k := range idx {
-		idx[k] = from + k
+	return d.emitRange(v, from, to, out, dst)
+}
+
+// emitRange copies block values [from, to) into out rows starting at dst
+// with bulk copies (the common, non-dictionary case).
+func (d *pageDecoder) emitRange(v *block, from, to int, out *outCol, dst int) error {
+	n := to - from
+	switch out.shape {
+	case shapeFixed:
+		if v.isVar || v.bits != out.width*8 {
+			return d.corrupt("values of %d bits for a %d-byte type", v.bits, out.width)
+		}
+		w := out.width
+		copy(out.values.Bytes()[dst*w:(dst+n)*w], v.data[from*w:to*w])
+	case shapeBool:
+		if v.isVar || v.bits != 1 {
+			return d.corrupt("values of %d bits for a bool column", v.bits)
+		}
+		bitutil.CopyBitmap(v.data, from, n, out.values.Bytes(), dst)
+	case shapeVar:
+		if !v.isVar {
+			return d.corrupt("fixed-width values for a %s column", out.dt)
+		}
+		s, e := v.offs[from], v.offs[to]
+		if err := out.checkDataSize(int64(out.dataLen) + int64(e-s)); err != nil {
+			return err
+		}
+		base := int64(out.dataLen) - int64(s)
+		out.growData(int(e - s))
+		copy(out.data.Bytes()[out.dataLen:], v.data[s:e])
+		out.dataLen += int(e - s)
+		for k := 1; k <= n; k++ {
+			out.setOffset(dst+k, base+int64(v.offs[from+k]))
+		}
+	case shapeFSL:
+		if v.items == nil || v.fslDim != out.dim {
+			return d.corrupt("values are not a FixedSizeList of %d", out.dim)
+		}
+		dim := out.dim
+		if err := d.emitRange(v.items, from*dim, to*dim, out.child, dst*dim); err != nil {
+			return err
+		}
+		if v.fslValid != nil {
+			out.child.andValid(v.fslValid, from*dim, dst*dim, n*dim)
+		}
 	}
-	return d.emitIdx(v, idx, out, dst)
+	out.setValid(dst, n, true)
+	return nil
 }
 
 // emitIdx copies block values idx into out rows [dst, dst+len(idx)).
