@@ -549,3 +549,33 @@ func TestConcurrentReads(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSlicedBatch: batches that are slices of larger ones (non-zero
+// array offsets, including bit offsets of validity and bools) write the
+// sliced rows only.
+func TestWriteSlicedBatch(t *testing.T) {
+	for _, v := range []Version{V2_0, V2_1} {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		s := testSchema()
+		full := randomBatch(t, mem, s, 300, 5, 25)
+		part := full.NewSlice(3, 250)
+		data, fields, _ := writeFile(t, mem, s, WriterOptions{Version: v, MaxPageRows: 100}, part)
+		r, err := OpenReader(bytes.NewReader(data), int64(len(data)), ReaderOptions{Mem: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.ReadRange(context.Background(), ids(fields), 0, r.NumRows())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c := range got {
+			if !array.Equal(part.Column(c), got[c]) {
+				t.Errorf("%v column %s differs", v, s.Field(c).Name)
+			}
+		}
+		releaseAll(got)
+		part.Release()
+		full.Release()
+		mem.AssertSize(t, 0)
+	}
+}
