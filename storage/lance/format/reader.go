@@ -476,15 +476,15 @@ func (r *Reader) decodePage(fi *fieldInfo, col *column, p *page, a, b uint64, ou
 	return sqlerr.New(sqlerr.ErrNotSupported, "lance: column %q: unsupported page encoding %q", name, p.url)
 }
 
-// ReadRows returns the given sorted row offsets of the given fields. Nearby
-// rows are read together as one range, then gathered.
+// ReadRows returns the given row offsets (sorted; repeats allowed) of the
+// given fields. Nearby rows are read together as one range, then gathered.
 func (r *Reader) ReadRows(ctx context.Context, fieldIDs []int32, rows []uint32) (out []arrow.Array, err error) {
 	for i, x := range rows {
 		if int64(x) >= r.numRows {
 			return nil, sqlerr.New(sqlerr.ErrDataOutOfRange, "lance: row %d is outside the file's %d rows", x, r.numRows)
 		}
-		if i > 0 && x <= rows[i-1] {
-			return nil, sqlerr.New(sqlerr.ErrWrongArguments, "lance: ReadRows needs strictly increasing rows (%d after %d)", x, rows[i-1])
+		if i > 0 && x < rows[i-1] {
+			return nil, sqlerr.New(sqlerr.ErrWrongArguments, "lance: ReadRows needs rows in increasing order (%d after %d)", x, rows[i-1])
 		}
 	}
 	defer func() {

@@ -302,7 +302,7 @@ func TestReadRowsSparse(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Rows spread over several pages with gaps larger than rowGap.
-	rows := []uint32{1, 2, 600, 699, 700, 701, 2000, 4999}
+	rows := []uint32{1, 2, 2, 600, 699, 700, 701, 2000, 4999, 4999}
 	got, err := r.ReadRows(context.Background(), ids(fields), rows)
 	if err != nil {
 		t.Fatal(err)
