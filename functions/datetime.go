@@ -666,6 +666,29 @@ func registerDatetime(r *Registry) {
 	t1 := []arrow.DataType{Time}
 	r.Register(NewScalarEntry("time", "TIME part of a value", Immutable, Overload{Args: t1, Return: Time,
 		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) { a[0].Retain(); return a[0], nil }}))
+	clipTime := func(us int64) arrow.Time64 { return arrow.Time64(max(min(us, maxTimeMicros), -maxTimeMicros)) }
+	r.Register(NewScalarEntry("timediff", "TIMEDIFF(a, b) = a - b as TIME (clipped to ±838:59:59)", Immutable,
+		Overload{Args: []arrow.DataType{Datetime, Datetime}, Return: Time, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return Binary[arrow.Timestamp, arrow.Timestamp, arrow.Time64](ec, a[0], a[1], Time, func(x, y arrow.Timestamp) arrow.Time64 { return clipTime(int64(x) - int64(y)) }), nil
+		}},
+		Overload{Args: []arrow.DataType{Time, Time}, Return: Time, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return Binary[arrow.Time64, arrow.Time64, arrow.Time64](ec, a[0], a[1], Time, func(x, y arrow.Time64) arrow.Time64 { return clipTime(int64(x) - int64(y)) }), nil
+		}}))
+	for _, x := range []struct {
+		name string
+		sign int64
+	}{{"addtime", 1}, {"subtime", -1}} {
+		sign := x.sign
+		r.Register(NewScalarEntry(x.name, "ADDTIME/SUBTIME(d, t): DATETIME or TIME shifted by a TIME", Immutable,
+			Overload{Args: []arrow.DataType{Datetime, Time}, Return: Datetime, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+				return Binary[arrow.Timestamp, arrow.Time64, arrow.Timestamp](ec, a[0], a[1], Datetime, func(d arrow.Timestamp, t arrow.Time64) arrow.Timestamp {
+					return d + arrow.Timestamp(sign*int64(t))
+				}), nil
+			}},
+			Overload{Args: []arrow.DataType{Time, Time}, Return: Time, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+				return Binary[arrow.Time64, arrow.Time64, arrow.Time64](ec, a[0], a[1], Time, func(x, y arrow.Time64) arrow.Time64 { return clipTime(int64(x) + sign*int64(y)) }), nil
+			}}))
+	}
 	r.Register(NewScalarEntry("time_to_sec", "TIME as seconds", Immutable, Overload{Args: t1, Return: Int64,
 		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			return Unary[arrow.Time64, int64](ec, a[0], Int64, func(t arrow.Time64) int64 { return int64(t) / 1_000_000 }), nil
