@@ -17,12 +17,21 @@ func TestKernelsDoNotAllocatePerRow(t *testing.T) {
 	ib := array.NewInt64Builder(mem)
 	fb := array.NewFloat64Builder(mem)
 	sb := array.NewStringBuilder(mem)
+	db := array.NewStringBuilder(mem)
+	tb := array.NewStringBuilder(mem)
+	defer db.Release()
+	defer tb.Release()
 	for i := 0; i < n; i++ {
 		ib.Append(int64(i))
 		fb.Append(float64(i) / 3)
 		sb.Append("Value")
+		db.Append("-1234.5678")
+		tb.Append("2024-02-29")
 	}
 	ints, floats, strs := ib.NewArray(), fb.NewArray(), sb.NewArray()
+	decs, dates := db.NewArray(), tb.NewArray()
+	defer decs.Release()
+	defer dates.Release()
 	defer ints.Release()
 	defer floats.Release()
 	defer strs.Release()
@@ -66,6 +75,20 @@ func TestKernelsDoNotAllocatePerRow(t *testing.T) {
 		}},
 		{"cast double to string", func() {
 			r, err := Cast(ec, floats, Utf8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Release()
+		}},
+		{"cast string to decimal", func() {
+			r, err := Cast(ec, decs, Decimal(12, 3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Release()
+		}},
+		{"cast string to date", func() {
+			r, err := Cast(ec, dates, Date32)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -199,6 +199,9 @@ func FormatDecimal(n decimal128.Num, scale int32) string {
 // It reports whether any number was found, whether text was ignored after
 // it, and whether the value overflowed 38 digits.
 func parseDecimalPrefix(s string, scale int32) (n decimal128.Num, found, trailing, overflow bool) {
+	if n, ok := parseDecimalFast(s, scale); ok {
+		return n, true, false, false
+	}
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
 		i++
@@ -323,3 +326,46 @@ func decFromFloat(f float64, s int32) (decimal128.Num, bool) {
 
 // decMaxValue is the largest value of DECIMAL(p,s) (all nines).
 func decMaxValue(p int32) decimal128.Num { return decimal128.GetMaxValue(p) }
+
+// parseDecimalFast handles the common plain form ([-]digits[.digits], at most
+// 18 digits, nothing else) without math/big; ok=false sends the caller to
+// the general parser.
+func parseDecimalFast(s string, scale int32) (decimal128.Num, bool) {
+	i, neg := 0, false
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-'
+		i++
+	}
+	var v int64
+	ndig, frac := 0, int32(0)
+	seenDot := false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			ndig++
+			if ndig > 18 {
+				return decimal128.Num{}, false
+			}
+			v = v*10 + int64(c-'0')
+			if seenDot {
+				frac++
+			}
+		case c == '.' && !seenDot:
+			seenDot = true
+		default:
+			return decimal128.Num{}, false
+		}
+	}
+	if ndig == 0 {
+		return decimal128.Num{}, false
+	}
+	if neg {
+		v = -v
+	}
+	n := decimal128.FromI64(v)
+	if scale >= frac {
+		return decScaleUp(n, scale-frac)
+	}
+	return decScaleDown(n, frac-scale), true
+}
