@@ -169,3 +169,31 @@ func TestShellCancel(t *testing.T) {
 	sh.expect("42")
 	sh.expect("1 row in set")
 }
+
+// TestShellProgress checks that a refresh run in the shell draws a progress
+// bar (stderr is the terminal) and then prints its result.
+func TestShellProgress(t *testing.T) {
+	requireEngine(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "db")
+	r := runBinary(t, dir, "", "--db", db, "-c",
+		"CREATE TABLE t (a INT); INSERT INTO t VALUES (1), (2), (3); CREATE MATERIALIZED VIEW v AS SELECT a * 2 AS b FROM t")
+	if r.code != 0 {
+		t.Fatalf("preparing: %s", r.stderr)
+	}
+	sh := startShell(t, db, filepath.Join(dir, "history"))
+	sh.expect("genevasql> ")
+	sh.send("REFRESH MATERIALIZED VIEW v;\r")
+	sh.expect("refresh")
+	sh.expect("% |")
+	sh.expect("rows/")
+	sh.expect("Query OK, 3 rows affected")
+	sh.send("\x04")
+	sh.expect("Bye")
+	<-sh.done
+
+	r = runBinary(t, dir, "", "--db", db, "-c", "INSERT INTO t VALUES (4); REFRESH MATERIALIZED VIEW v")
+	if r.code != 0 || strings.Contains(r.stderr, "% |") {
+		t.Errorf("refresh with stderr not a terminal: exit %d, stderr %q; want no progress bar", r.code, r.stderr)
+	}
+}
