@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/sqlerr"
 )
@@ -32,12 +31,11 @@ func (d *Dataset) deletedRows(ctx context.Context, f *fragment) (*roaring.Bitmap
 	}
 	var bm *roaring.Bitmap
 	if f.Deletion.FileType == deletionBitmapType {
-		bm = roaring.New()
-		if err := bm.UnmarshalBinary(b); err != nil {
+		if bm, err = readBitmapDeletions(b); err != nil {
 			return nil, errf(sqlerr.ErrUnknownSystem, "corrupt deletion file %s: %v", name, err)
 		}
 	} else {
-		bm, err = readArrowDeletions(b, d.mem)
+		bm, err = readArrowDeletions(b, int(f.PhysicalRows))
 		if err != nil {
 			return nil, errf(sqlerr.ErrUnknownSystem, "corrupt deletion file %s: %v", name, err)
 		}
@@ -46,41 +44,16 @@ func (d *Dataset) deletedRows(ctx context.Context, f *fragment) (*roaring.Bitmap
 	return bm, nil
 }
 
-// readArrowDeletions reads an Arrow IPC file holding one (U)Int32 column of
-// deleted offsets; LanceDB compresses its body with ZSTD.
-func readArrowDeletions(b []byte, mem memory.Allocator) (bm *roaring.Bitmap, err error) {
+// readBitmapDeletions reads a portable Roaring bitmap (.bin).
+func readBitmapDeletions(b []byte) (bm *roaring.Bitmap, err error) {
 	defer func() {
-		if r := recover(); r != nil { // the IPC reader can panic on garbage
-			bm, err = nil, fmt.Errorf("invalid Arrow IPC data: %v", r)
+		if r := recover(); r != nil {
+			bm, err = nil, fmt.Errorf("invalid Roaring bitmap: %v", r)
 		}
 	}()
-	r, err := ipc.NewFileReader(bytes.NewReader(b), ipc.WithAllocator(mem))
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
 	bm = roaring.New()
-	for i := 0; i < r.NumRecords(); i++ {
-		rec, err := r.RecordBatch(i)
-		if err != nil {
-			return nil, err
-		}
-		if rec.NumCols() != 1 {
-			return nil, fmt.Errorf("want 1 column, got %d", rec.NumCols())
-		}
-		switch c := rec.Column(0).(type) {
-		case *array.Uint32:
-			bm.AddMany(c.Uint32Values())
-		case *array.Int32:
-			for _, v := range c.Int32Values() {
-				if v < 0 {
-					return nil, fmt.Errorf("negative row offset %d", v)
-				}
-				bm.Add(uint32(v))
-			}
-		default:
-			return nil, fmt.Errorf("column type %s, want uint32", c.DataType())
-		}
+	if err := bm.UnmarshalBinary(b); err != nil {
+		return nil, err
 	}
 	return bm, nil
 }

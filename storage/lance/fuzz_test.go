@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // FuzzManifest feeds corrupt and truncated manifest files to the reader: it
@@ -43,5 +45,23 @@ func FuzzTxn(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = decodeTxn(b)
+	})
+}
+
+// FuzzDeletionFile feeds garbage to both deletion file readers.
+func FuzzDeletionFile(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "lancedb-0.31-v2.*", "t.lance", "_deletions", "*"))
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	bm := roaring.BitmapOf(1, 5, 70000)
+	if b, err := bm.ToBytes(); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = readArrowDeletions(b, 1<<20)
+		_, _ = readBitmapDeletions(b)
 	})
 }
