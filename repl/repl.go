@@ -178,14 +178,14 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		// Run the statements ended so far; keep an unfinished tail typed on
 		// the same line for the next lines, as the mysql client does.
-		done, rest := SplitComplete(text)
-		if done == "" {
+		ready, rest := SplitComplete(text)
+		if ready == "" {
 			continue
 		}
 		buf.Reset()
 		buf.WriteString(rest)
-		_ = rl.SaveHistory(historyEntry(done))
-		sh.runText(ctx, done)
+		_ = rl.SaveHistory(historyEntry(ready))
+		sh.runText(ctx, ready)
 	}
 }
 
@@ -195,13 +195,84 @@ func isQuit(s string) bool {
 }
 
 // historyEntry makes a statement one history line (the history file is
-// line based), keeping its text otherwise.
+// line based) that runs the same when recalled: line breaks become spaces,
+// -- and # comments become /* */ comments (so they do not swallow the rest
+// of the line), and a line break inside a string becomes the \n escape.
 func historyEntry(text string) string {
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	for i := range lines {
-		lines[i] = strings.TrimSpace(lines[i])
+	text = strings.TrimSpace(text)
+	b := make([]byte, 0, len(text)+8)
+	var quote byte
+	comment := false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case comment:
+			switch {
+			case c == '\n':
+				b = append(trimSpaceRight(b), " */ "...)
+				comment = false
+				i = skipIndent(text, i)
+			case c == '*' && i+1 < len(text) && text[i+1] == '/':
+				b = append(b, '*', ' ', '/')
+				i++
+			case c != '\r':
+				b = append(b, c)
+			}
+		case quote != 0:
+			switch {
+			case c == '\\' && quote != '`' && i+1 < len(text) && text[i+1] != '\n':
+				b = append(b, c, text[i+1])
+				i++
+			case c == '\n' && quote == '`':
+				b = append(b, ' ')
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			default:
+				if c == quote {
+					quote = 0 // a doubled quote closes and reopens
+				}
+				b = append(b, c)
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+			b = append(b, c)
+		case c == '#' || c == '-' && strings.HasPrefix(text[i:], "--") && (i+2 == len(text) || isSpaceByte(text[i+2])):
+			comment = true
+			b = append(b, '/', '*')
+			if c == '-' {
+				i++
+			}
+		case c == '\n' || c == '\r':
+			b = append(trimSpaceRight(b), ' ')
+			i = skipIndent(text, i)
+		default:
+			b = append(b, c)
+		}
 	}
-	return strings.Join(lines, " ")
+	if comment {
+		b = append(trimSpaceRight(b), " */"...)
+	}
+	return string(b)
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func trimSpaceRight(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// skipIndent returns the index of the last white space byte after i, so
+// that the caller's loop continues at the next line's first word.
+func skipIndent(s string, i int) int {
+	for i+1 < len(s) && isSpaceByte(s[i+1]) {
+		i++
+	}
+	return i
 }
 
 // command runs a backslash command; it returns true to leave.

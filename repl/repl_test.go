@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/genevasql/genevasql"
 )
 
 // TestShellSession feeds the shell lines without a terminal (readline then
@@ -77,8 +79,29 @@ func TestShellSession(t *testing.T) {
 }
 
 func TestHistoryEntry(t *testing.T) {
-	if got := historyEntry("SELECT a,\n   b\n FROM t;\n"); got != "SELECT a, b FROM t;" {
-		t.Errorf("historyEntry = %q", got)
+	cases := []struct{ in, want string }{
+		{"SELECT a,\n   b\n FROM t;\n", "SELECT a, b FROM t;"},
+		{"SELECT 1 -- note\nFROM t;", "SELECT 1 /* note */ FROM t;"},
+		{"SELECT 1 # a */ b\n, 2;", "SELECT 1 /* a * / b */ , 2;"},
+		{"SELECT 1; -- done", "SELECT 1; /* done */"},
+		{"INSERT INTO t VALUES ('a\nb', 'it''s', 'x\\'y');", `INSERT INTO t VALUES ('a\nb', 'it''s', 'x\'y');`},
+		{"SELECT 5--3;", "SELECT 5--3;"},
+		{"SELECT '-- not a comment'\n;", "SELECT '-- not a comment' ;"},
+	}
+	for _, c := range cases {
+		got := historyEntry(c.in)
+		if got != c.want {
+			t.Errorf("historyEntry(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if strings.Contains(got, "\n") {
+			t.Errorf("historyEntry(%q) has a line break", c.in)
+		}
+		// Recalled, it must split into the same statements.
+		orig, err1 := genevasql.Split(c.in)
+		back, err2 := genevasql.Split(got)
+		if err1 != nil || err2 != nil || len(orig) != len(back) {
+			t.Errorf("historyEntry(%q) = %q splits differently: %v %v", c.in, got, err2, back)
+		}
 	}
 }
 
