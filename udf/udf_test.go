@@ -801,3 +801,113 @@ func TestSkipIsolationStopsOnBadAnswer(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The reflect path over the remaining Go types and SQL overrides.
+func TestScalarReflectTypes(t *testing.T) {
+	mem, ec, _ := testEnv(t)
+	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
+	d32 := func() arrow.Array {
+		b := array.NewDate32Builder(mem)
+		defer b.Release()
+		b.Append(arrow.Date32FromTime(day))
+		b.AppendNull()
+		return b.NewArray()
+	}
+	f32 := func() arrow.Array {
+		b := array.NewFloat32Builder(mem)
+		defer b.Release()
+		b.AppendValues([]float32{1.5, -2}, nil)
+		return b.NewArray()
+	}
+	tests := []struct {
+		name string
+		fn   any
+		opts []Option
+		in   func() arrow.Array
+		want string
+		err  string
+	}{
+		{"date_to_next_day", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) },
+			[]Option{WithArgTypes(arrow.FixedWidthTypes.Date32), WithReturnType(arrow.FixedWidthTypes.Date32)}, d32, "2024-03-01,NULL", ""},
+		{"date_to_datetime", func(t *time.Time) *time.Time {
+			if t == nil {
+				return nil
+			}
+			u := t.Add(90 * time.Minute)
+			return &u
+		}, []Option{WithArgTypes(arrow.FixedWidthTypes.Date32)}, d32, "2024-02-29T01:30:00,NULL", ""},
+		{"float32_to_int32", func(x float32) int32 { return int32(x * 2) }, nil, f32, "3,-4", ""},
+		{"float32_to_bytes", func(x float32) []byte {
+			if x < 0 {
+				return nil
+			}
+			return []byte(fmt.Sprint(x))
+		}, nil, f32, "MS41,NULL", ""}, // binary renders as base64
+		{"float64_ptr", func(x *float64) *float32 {
+			v := float32(*x) / 2
+			return &v
+		}, nil, f32, "0.75,-1", ""},
+		{"int_overflow", func(x float32) int64 { return int64(x) << 40 }, []Option{WithReturnType(arrow.PrimitiveTypes.Int32)}, f32,
+			"", "result 1099511627776 is out of range for INT"},
+		{"bytes_as_text", func(b []byte) string { return string(b) + "!" }, []Option{WithArgTypes(arrow.BinaryTypes.String)},
+			func() arrow.Array { return strs(mem, []string{"a"}, nil) }, "a!", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := Scalar(tc.name, tc.fn, tc.opts...)
+			if err != nil {
+				if tc.err != "" && strings.Contains(err.Error(), tc.err) {
+					return
+				}
+				t.Fatal(err)
+			}
+			in := tc.in()
+			defer in.Release()
+			b, err := e.Scalar([]arrow.DataType{in.DataType()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := b.Kernel(ec, []arrow.Array{in}, in.Len())
+			if tc.err != "" {
+				if out != nil {
+					out.Release()
+				}
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("want %q, got %v", tc.err, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Release()
+			if got := render(out); got != tc.want {
+				t.Fatalf("got %s want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFits(t *testing.T) {
+	vec3, vec4 := Vector(3), Vector(4)
+	tests := []struct {
+		actual, declared arrow.DataType
+		ok               bool
+	}{
+		{arrow.PrimitiveTypes.Int8, arrow.PrimitiveTypes.Float64, true},
+		{arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int64, true},
+		{arrow.PrimitiveTypes.Int64, arrow.BinaryTypes.String, true},
+		{arrow.Null, vec3, true},
+		{vec3, vec3, true},
+		{vec4, vec3, false},
+		{arrow.PrimitiveTypes.Int64, vec3, false},
+		{arrow.FixedWidthTypes.Date32, Datetime, true},
+		{arrow.FixedWidthTypes.Boolean, arrow.FixedWidthTypes.Date32, false},
+		{arrow.BinaryTypes.Binary, arrow.BinaryTypes.LargeBinary, true},
+	}
+	for _, tc := range tests {
+		if got := fits(tc.actual, tc.declared); got != tc.ok {
+			t.Errorf("fits(%s, %s) = %v", tc.actual, tc.declared, got)
+		}
+	}
+}
