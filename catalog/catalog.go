@@ -103,16 +103,24 @@ func ErrNoSuchTable(name string) *sqlerr.Error {
 	return sqlerr.New(sqlerr.ErrNoSuchTable, "Table '%s' doesn't exist", name)
 }
 
-// LookupTable implements Resolver.
+// LookupTable implements Resolver. A qualified name "system.x" names a
+// system table; any other qualifier is the database itself and is ignored
+// (a database is one folder).
 func (c *Catalog) LookupTable(ctx context.Context, name string, asOf *AsOf) (Table, error) {
+	if i := strings.IndexByte(name, '.'); i > 0 && !c.TableExists(name) && !c.viewExists(name) {
+		if strings.EqualFold(name[:i], "system") {
+			if t, ok := c.systemTable(ctx, strings.ToLower(name[i+1:])); ok {
+				return t, nil
+			}
+			return nil, ErrNoSuchTable(name)
+		}
+		name = name[i+1:]
+	}
 	if v, err := c.view(name); err == nil {
 		if asOf != nil {
 			return nil, sqlerr.New(sqlerr.ErrNotSupported, "AS OF is not supported on view '%s'", name)
 		}
 		return v, nil
-	}
-	if t, ok := c.systemTable(ctx, name); ok {
-		return t, nil
 	}
 	return c.OpenTable(ctx, name, asOf)
 }

@@ -94,6 +94,7 @@ func Open(dir string, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{dir: dir, cfg: cfg, fns: fns, cat: cat, jobs: js, errlog: el}
+	cat.AddSystemTables(e.systemTables)
 	if err := e.loadFunctions(); err != nil {
 		return nil, err
 	}

@@ -225,21 +225,52 @@ func (s *session) describeMV(name string) (*Result, error) {
 	return s.rowsResult(stringSchema("Property", "Value"), rows)
 }
 
+// showJobs lists jobs compactly (SHOW JOBS) or shows one job in full
+// (SHOW JOB id); system.jobs has every column for every job.
 func (s *session) showJobs(id string) (*Result, error) {
-	var recs []*jobs.Record
 	if id != "" {
 		r, err := s.e.jobs.Get(id)
 		if err != nil {
 			return nil, sqlerr.New(sqlerr.ErrWrongArguments, "%v", err)
 		}
-		recs = []*jobs.Record{r}
-	} else {
-		var err error
-		if recs, err = s.e.jobs.List(); err != nil {
-			return nil, err
+		row := jobRows([]*jobs.Record{r})[0]
+		var rows [][]any
+		for i, f := range jobsSchema.Fields() {
+			v := row[i]
+			if v != nil {
+				v = fmt.Sprint(v)
+			}
+			rows = append(rows, []any{f.Name, v})
 		}
+		return s.rowsResult(stringSchema("Property", "Value"), rows)
 	}
-	return s.rowsResult(jobsSchema, jobRows(recs))
+	recs, err := s.e.jobs.List()
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	for _, r := range recs {
+		c := r.Counters
+		var errText any
+		if r.Error != "" {
+			errText = r.Error
+		}
+		started := ""
+		if !r.Started.IsZero() {
+			started = r.Started.Local().Format(time.DateTime)
+		}
+		rows = append(rows, []any{r.ID, r.Kind, r.Target, string(r.Status), started,
+			fmt.Sprintf("%.1f", r.Duration().Seconds()), fmt.Sprintf("%d/%d", c.RowsRead, c.RowsTotal),
+			c.RowsCommitted, c.RowsDeleted, c.RowsSkipped, errText})
+	}
+	return s.rowsResult(arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.BinaryTypes.String}, {Name: "kind", Type: arrow.BinaryTypes.String},
+		{Name: "target", Type: arrow.BinaryTypes.String}, {Name: "status", Type: arrow.BinaryTypes.String},
+		{Name: "started", Type: arrow.BinaryTypes.String}, {Name: "seconds", Type: arrow.BinaryTypes.String},
+		{Name: "rows", Type: arrow.BinaryTypes.String}, {Name: "committed", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "deleted", Type: arrow.PrimitiveTypes.Int64}, {Name: "skipped", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "error", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil), rows)
 }
 
 var jobsSchema = arrow.NewSchema([]arrow.Field{
@@ -323,9 +354,10 @@ func (e *Engine) jobEnv() *jobs.Env {
 		NewEval: func(ctx context.Context) *functions.EvalContext {
 			return &functions.EvalContext{Ctx: ctx, Mem: e.cfg.Mem, Now: time.Now()}
 		},
-		Progress: func(jobID string, done, total int64, elapsed time.Duration, finished bool) {
+		Progress: func(r *jobs.Record, finished bool) {
 			if e.cfg.Progress != nil {
-				e.cfg.Progress(Progress{JobID: jobID, Kind: "refresh", RowsDone: done, RowsTotal: total, Elapsed: elapsed, Done: finished})
+				e.cfg.Progress(Progress{JobID: r.ID, Kind: r.Kind, Target: r.Target, RowsDone: r.Counters.RowsRead,
+					RowsTotal: r.Counters.RowsTotal, Elapsed: r.Duration(), Done: finished})
 			}
 		},
 	}

@@ -253,13 +253,13 @@ type Tracker struct {
 	RowsCommitted, RowsDeleted, Retries             atomic.Int64
 	TasksTotal, TasksDone, TasksReused, Commits     atomic.Int64
 	lastFlush                                       time.Time
-	progress                                        func(done, total int64, elapsed time.Duration, finished bool)
+	progress                                        func(r *Record, finished bool)
 }
 
 const flushEvery = 500 * time.Millisecond
 
 // Start creates a job record in RUNNING state.
-func (s *Store) Start(kind, target string, workers int, progress func(done, total int64, elapsed time.Duration, finished bool)) (*Tracker, error) {
+func (s *Store) Start(kind, target string, workers int, progress func(r *Record, finished bool)) (*Tracker, error) {
 	now := time.Now().UTC()
 	t := &Tracker{store: s, progress: progress}
 	t.rec = Record{ID: NewID(), Kind: kind, Target: target, Status: Running, Workers: workers,
@@ -300,7 +300,7 @@ func (t *Tracker) Tick(force bool) {
 	r := t.snapshot()
 	_ = t.store.Save(&r)
 	if t.progress != nil {
-		t.progress(r.Counters.RowsRead, r.Counters.RowsTotal, r.Duration(), false)
+		t.progress(&r, false)
 	}
 }
 
@@ -330,7 +330,7 @@ func (t *Tracker) Finish(err error) *Record {
 	_ = t.store.Save(&r)
 	t.store.clearCancel(r.ID)
 	if t.progress != nil {
-		t.progress(r.Counters.RowsRead, r.Counters.RowsTotal, r.Duration(), true)
+		t.progress(&r, true)
 	}
 	return &r
 }

@@ -31,7 +31,9 @@ type Env struct {
 	Jobs      *Store
 	Errors    *ErrorLog
 	Mem       memory.Allocator
-	Progress  func(jobID string, done, total int64, elapsed time.Duration, finished bool)
+	// Progress, if set, is told of a running job's counters about twice a
+	// second and once when it ends.
+	Progress func(r *Record, finished bool)
 	NewEval   func(ctx context.Context) *functions.EvalContext
 	BatchSize int
 }
@@ -264,14 +266,7 @@ func withDefaults(o Options, env *Env) Options {
 	return o
 }
 
-func progressFn(env *Env) func(done, total int64, elapsed time.Duration, finished bool) {
-	if env.Progress == nil {
-		return nil
-	}
-	return func(done, total int64, elapsed time.Duration, finished bool) {
-		env.Progress("", done, total, elapsed, finished)
-	}
-}
+func progressFn(env *Env) func(r *Record, finished bool) { return env.Progress }
 
 func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *catalog.LanceTable, def *ViewDef,
 	wm *Watermark, ch *changes, opts Options) (*Outcome, error) {

@@ -506,7 +506,12 @@ func (b *binder) bindTable(tn *ast.TableName, alias string, sc *scope) (lnode, [
 		}
 		asOf = a
 	}
-	t, err := b.cat.LookupTable(b.ctx, name, asOf)
+	lookup := name
+	if tn.Schema.O != "" {
+		// The catalog resolves qualified names (system.jobs).
+		lookup = tn.Schema.O + "." + name
+	}
+	t, err := b.cat.LookupTable(b.ctx, lookup, asOf)
 	if err != nil {
 		e := sqlerr.Wrap(err)
 		if e.Line == 0 {
