@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"github.com/apache/arrow-go/v18/arrow"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -79,7 +80,9 @@ func (a *aggBuilder) rewrite(e lexpr) (lexpr, error) {
 		return a.aggKey[x.String()], nil
 	case *colRef:
 		if a.pre[x.id] {
-			return nil, &errNotGrouped{col: x.name}
+			if err := a.anyValue(x); err != nil {
+				return nil, err
+			}
 		}
 		return x, nil // an outer query's column: constant here
 	case *callExpr:
@@ -110,13 +113,36 @@ func (a *aggBuilder) rewrite(e lexpr) (lexpr, error) {
 		for _, o := range x.outer {
 			if a.pre[o.id] {
 				if _, ok := a.groupKey[o.String()]; !ok {
-					return nil, &errNotGrouped{col: o.name}
+					if err := a.anyValue(o); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
 		return &c, nil
 	}
 	return e, nil
+}
+
+// anyValue handles a column used outside GROUP BY: an error under
+// ONLY_FULL_GROUP_BY, otherwise ANY_VALUE(column) under the column's own id
+// (so every reference to it, from subqueries too, reads the group's value).
+func (a *aggBuilder) anyValue(c *colRef) error {
+	if !a.b.looseGroupBy {
+		return &errNotGrouped{col: c.name}
+	}
+	k := "any_value(" + c.String() + ")"
+	if _, ok := a.aggKey[k]; ok {
+		return nil
+	}
+	fn, err := a.b.reg.ResolveAggregate("any_value", []arrow.DataType{c.t}, false)
+	if err != nil {
+		return err
+	}
+	col := column{id: c.id, name: c.name, t: fn.ReturnType}
+	a.node.aggs = append(a.node.aggs, aggCall{agg: &aggExpr{fn: fn, args: []lexpr{c}}, col: col})
+	a.aggKey[k] = col.ref()
+	return nil
 }
 
 func (b *binder) groupError(n ast.Node, err error, where string, idx int) error {

@@ -25,7 +25,10 @@ type binder struct {
 	nextID int
 	nsub   int
 	views  int // view nesting depth
-	ec     *functions.EvalContext
+	// looseGroupBy: ungrouped columns become ANY_VALUE (sql_mode without
+	// ONLY_FULL_GROUP_BY)
+	looseGroupBy bool
+	ec           *functions.EvalContext
 }
 
 func newBinder(ctx context.Context, cat catalog.Resolver, text string, params []any) *binder {

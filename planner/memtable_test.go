@@ -199,6 +199,8 @@ type memCatalog struct {
 	mem    *memory.CheckedAllocator
 	// asOf records the last time-travel request.
 	asOf *catalog.AsOf
+	// loose plans with LooseGroupBy
+	loose bool
 }
 
 func newCatalog(t *testing.T) *memCatalog {
@@ -245,7 +247,7 @@ func (c *memCatalog) plan(sql string, params ...any) (*Plan, error) {
 	if len(stmts) != 1 {
 		return nil, fmt.Errorf("want one statement")
 	}
-	p := &Planner{Catalog: c}
+	p := &Planner{Catalog: c, LooseGroupBy: c.loose}
 	return p.Plan(context.Background(), stmts[0], params)
 }
 

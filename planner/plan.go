@@ -26,6 +26,10 @@ import (
 // Planner plans statements against a catalog.
 type Planner struct {
 	Catalog catalog.Resolver
+	// LooseGroupBy turns off MySQL's ONLY_FULL_GROUP_BY: a column that is
+	// neither grouped nor aggregated takes some value of its group
+	// (ANY_VALUE) instead of failing with error 1055.
+	LooseGroupBy bool
 }
 
 // Plan is a planned statement, ready to open.
@@ -80,6 +84,7 @@ func (p *Planner) plan(ctx context.Context, stmt ast.StmtNode, text string, para
 		return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "planner has no catalog")
 	}
 	b := newBinder(ctx, p.Catalog, text, params)
+	b.looseGroupBy = p.LooseGroupBy
 	var root lnode
 	var err error
 	dml := false

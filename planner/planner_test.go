@@ -143,6 +143,17 @@ func TestGroupBy(t *testing.T) {
 	c.check(t)
 }
 
+func TestLooseGroupBy(t *testing.T) {
+	c := fixture(t)
+	c.loose = true
+	runCases(t, c, []qcase{
+		{sql: "SELECT y, v FROM t3 WHERE y = 1 GROUP BY y", want: []string{"1 1.5"}},
+		{sql: "SELECT y, v + 1, count(*) FROM t3 WHERE y <> 2 GROUP BY y ORDER BY y", want: []string{"1 2.5 1"}},
+		{sql: "SELECT y, (SELECT count(*) FROM t3 AS z WHERE z.v < t3.v) FROM t3 WHERE y = 1 GROUP BY y", want: []string{"1 0"}},
+	})
+	c.check(t)
+}
+
 func TestJoins(t *testing.T) {
 	c := fixture(t)
 	runCases(t, c, []qcase{
