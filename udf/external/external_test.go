@@ -649,3 +649,47 @@ func TestExamplePrograms(t *testing.T) {
 		}
 	})
 }
+
+// Crashes, timeouts, restarts and Close leave no goroutine behind.
+func TestNoGoroutineLeaks(t *testing.T) {
+	ec := env(t)
+	before := runtime.NumGoroutine()
+	for _, spec := range []Spec{jsonlSpec("leak"), arrowSpec("leak")} {
+		spec.Timeout = 500 * time.Millisecond
+		e, err := NewEntry(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := e.Scalar(spec.Args)
+		inst, err := udf.RawInstance(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ok, crash, hang arrow.Array
+		if spec.Protocol == "jsonl" {
+			ok, crash, hang = strArr(ec, "a"), strArr(ec, "crash"), strArr(ec, "hang")
+		} else {
+			ok, crash, hang = intArr(ec, 1), intArr(ec, -1), intArr(ec, -2)
+		}
+		for _, in := range []arrow.Array{ok, crash, ok, hang, ok} {
+			out, err := inst.Call(ec, []arrow.Array{in}, 1)
+			if err == nil {
+				out.Release()
+			}
+		}
+		ok.Release()
+		crash.Release()
+		hang.Release()
+		if err := inst.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
