@@ -89,7 +89,7 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 				return nil, b.errAtWord(tbl, sqlerr.ErrBadTable, "Unknown table '%s'", tbl)
 			}
 			if tbl == "" && sel.From == nil {
-				return nil, b.errAt(sel, sqlerr.ErrNoSuchTable, "No tables used")
+				return nil, b.errAt(sel, 1096, "No tables used")
 			}
 			continue
 		}

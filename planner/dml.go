@@ -215,6 +215,7 @@ func (b *binder) bindUpdate(s *ast.UpdateStmt) (lnode, error) {
 	for i := range fields {
 		newVals[i] = scan.out[i].ref()
 	}
+	assigned := make([]bool, len(fields))
 	for _, a := range s.List {
 		idx := -1
 		for i, f := range fields {
@@ -233,10 +234,22 @@ func (b *binder) bindUpdate(s *ast.UpdateStmt) (lnode, error) {
 		if _, ok := a.Expr.(*ast.DefaultExpr); ok {
 			e = &constExpr{v: scalar.MakeNullScalar(fields[idx].Type)}
 		} else {
-			// MySQL evaluates assignments left to right over the old row
-			// for the SET list as a whole; we use the old row throughout.
+			// MySQL assigns left to right: a later assignment sees the
+			// values earlier ones gave (UPDATE t SET a = a + 1, b = a).
 			x, err := b.bindExpr(a.Expr, sc, exprCtx{clause: inFieldList})
 			if err != nil {
+				return nil, err
+			}
+			if x, err = mapExpr(x, func(y lexpr) (lexpr, error) {
+				if r, ok := y.(*colRef); ok {
+					for i, c := range scan.out {
+						if c.id == r.id && assigned[i] {
+							return newVals[i], nil
+						}
+					}
+				}
+				return y, nil
+			}); err != nil {
 				return nil, err
 			}
 			e = x
@@ -245,6 +258,7 @@ func (b *binder) bindUpdate(s *ast.UpdateStmt) (lnode, error) {
 			e = &castExpr{arg: e, to: fields[idx].Type}
 		}
 		newVals[idx] = e
+		assigned[idx] = true
 	}
 	p := &lProject{child: plan}
 	var ids []int

@@ -225,6 +225,8 @@ func TestDML(t *testing.T) {
 		{"UPDATE t2 SET name = CASE WHEN name IS NULL THEN 'none' ELSE name END, x = x + 1 WHERE x < 10", "3", "SELECT x, name FROM t2 WHERE x < 10 ORDER BY x", []string{"2 none", "6 delta", "7 eps"}},
 		{"DELETE FROM t2 WHERE x < 10", "3", "SELECT count(*) FROM t2", []string{"4"}},
 		{"INSERT INTO t3 VALUES (7, '2.25')", "1", "SELECT v FROM t3 WHERE y = 7", []string{"2.25"}},
+		// assignments apply left to right, as in MySQL
+		{"UPDATE t3 SET y = y + 1, v = y * 10 WHERE y = 7", "1", "SELECT y, v FROM t3 WHERE y > 5", []string{"8 80"}},
 	} {
 		got, schema, err := c.query(tc.sql)
 		if err != nil {
