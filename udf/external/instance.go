@@ -28,11 +28,12 @@ type answer struct {
 
 // session speaks one protocol with one process.
 type session interface {
-	// send writes one request. mem is the allocator of the call; the first
-	// call's allocator also reads the answers of this process.
+	// send writes one request. mem is the instance's reading allocator (its
+	// first call's): an arrow session reads all its answers with it.
 	send(mem memory.Allocator, batch int64, args []arrow.Array, n int) error
 	answers() <-chan answer
-	// decode checks an answer. batchErr is a failure the program reported
+	// decode checks an answer; mem (the call's) allocates what it builds.
+	// batchErr is a failure the program reported
 	// for the whole batch (it is still in step); protoErr means its output
 	// cannot be trusted any more (the process is restarted).
 	decode(mem memory.Allocator, a answer, batch int64, n int) (out arrow.Array, rows []udf.RowError, batchErr string, protoErr error)
@@ -262,7 +263,7 @@ func (i *Instance) callChunk(ec *functions.EvalContext, mem memory.Allocator, ar
 	}
 	settle()
 	i.answered = true
-	out, rows, batchErr, perr := sess.decode(i.readMem, a, batch, n)
+	out, rows, batchErr, perr := sess.decode(mem, a, batch, n)
 	if perr != nil {
 		i.drop("protocol error")
 		return nil, nil, udf.NewError(name, batch, -1, perr, "%v; the program was killed and will be restarted for the next batch%s", perr, i.stderrNote())
