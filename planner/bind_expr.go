@@ -63,6 +63,11 @@ func (b *binder) bindExpr(n ast.ExprNode, sc *scope, ec exprCtx) (lexpr, error) 
 	case *ast.SetCollationExpr:
 		return b.bindExpr(x.Expr, sc, ec)
 	case *ast.BinaryOperationExpr:
+		if lr, ok := x.L.(*ast.RowExpr); ok {
+			if rr, ok := x.R.(*ast.RowExpr); ok {
+				return b.bindRowCompare(x.Op, lr.Values, rr.Values, sc, ec, n)
+			}
+		}
 		name, ok := binaryOps[x.Op]
 		if !ok {
 			return nil, b.errAt(n, sqlerr.ErrNotSupported, "operator %s is not supported", x.Op)
@@ -131,9 +136,13 @@ func (b *binder) bindExpr(n ast.ExprNode, sc *scope, ec exprCtx) (lexpr, error) 
 		}
 		return b.maybeNot(x.Not, ast.LogicAnd, []lexpr{ge, le}, n)
 	case *ast.PatternInExpr:
-		v, err := b.bindExpr(x.Expr, sc, ec)
-		if err != nil {
-			return nil, err
+		var v lexpr
+		if _, isRow := x.Expr.(*ast.RowExpr); !isRow || x.Sel != nil {
+			e, err := b.bindExpr(x.Expr, sc, ec)
+			if err != nil {
+				return nil, err
+			}
+			v = e
 		}
 		if x.Sel != nil {
 			sq, err := b.bindQuantified(v, opcode.EQ, false, x.Sel, sc, n)
@@ -144,6 +153,29 @@ func (b *binder) bindExpr(n ast.ExprNode, sc *scope, ec exprCtx) (lexpr, error) 
 				return b.call(ast.UnaryNot, []lexpr{sq}, n)
 			}
 			return sq, nil
+		}
+		if row, ok := x.Expr.(*ast.RowExpr); ok {
+			// (a, b) IN ((1, 2), (3, 4)): an OR of row equalities
+			var out lexpr
+			for _, it := range x.List {
+				r, ok := it.(*ast.RowExpr)
+				if !ok {
+					return nil, b.errAt(it, sqlerr.ErrOperandColumns, "Operand should contain %d column(s)", len(row.Values))
+				}
+				eq, err := b.bindRowCompare(opcode.EQ, row.Values, r.Values, sc, ec, n)
+				if err != nil {
+					return nil, err
+				}
+				if out == nil {
+					out = eq
+				} else if out, err = b.call(ast.LogicOr, []lexpr{out, eq}, n); err != nil {
+					return nil, err
+				}
+			}
+			if x.Not {
+				return b.call(ast.UnaryNot, []lexpr{out}, n)
+			}
+			return out, nil
 		}
 		args := []lexpr{v}
 		for _, it := range x.List {
@@ -234,6 +266,43 @@ func (b *binder) bindExpr(n ast.ExprNode, sc *scope, ec exprCtx) (lexpr, error) 
 		return nil, b.errAt(n, sqlerr.ErrOperandColumns, "Operand should contain 1 column(s)")
 	}
 	return nil, b.errAt(n, sqlerr.ErrNotSupported, "expression %T is not supported", n)
+}
+
+// bindRowCompare binds (a, b) op (c, d) for =, <=> and <> / != as a
+// conjunction (or, for <>, a disjunction) of column comparisons.
+func (b *binder) bindRowCompare(op opcode.Op, l, r []ast.ExprNode, sc *scope, ec exprCtx, n ast.Node) (lexpr, error) {
+	if len(l) != len(r) {
+		return nil, b.errAt(n, sqlerr.ErrOperandColumns, "Operand should contain %d column(s)", len(l))
+	}
+	join := ast.LogicAnd
+	switch op {
+	case opcode.EQ, opcode.NullEQ:
+	case opcode.NE:
+		join = ast.LogicOr
+	default:
+		return nil, b.errAt(n, sqlerr.ErrNotSupported, "row comparison with %s is not supported", op)
+	}
+	var out lexpr
+	for i := range l {
+		a, err := b.bindExpr(l[i], sc, ec)
+		if err != nil {
+			return nil, err
+		}
+		c, err := b.bindExpr(r[i], sc, ec)
+		if err != nil {
+			return nil, err
+		}
+		cmp, err := b.call(binaryOps[op], []lexpr{a, c}, n)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = cmp
+		} else if out, err = b.call(join, []lexpr{out, cmp}, n); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (b *binder) maybeNot(not bool, name string, args []lexpr, n ast.Node) (lexpr, error) {

@@ -94,6 +94,10 @@ func TestSelectSingleTable(t *testing.T) {
 		{sql: "SELECT nosuchfn(a) FROM t1", code: sqlerr.ErrNoSuchFunction},
 		{sql: "SELECT a FROM t1 WHERE count(*) > 1", code: sqlerr.ErrInvalidGroupFunc},
 		{sql: "SELECT * FROM t1 WHERE a = 104", want: []string{"104 100 102 101 103"}},
+		{sql: "SELECT a FROM t1 WHERE (a, b) = (104, 100)", want: []string{"104"}},
+		{sql: "SELECT a FROM t1 WHERE (a, b) IN ((104, 100), (107, 105), (111, 1)) ORDER BY a", want: []string{"104", "107"}},
+		{sql: "SELECT a FROM t1 WHERE (a, b) <> (104, 100) ORDER BY a", want: []string{"NULL", "107", "111", "115"}},
+		{sql: "SELECT a FROM t1 WHERE (a, b) = (1, 2, 3)", code: sqlerr.ErrOperandColumns},
 	})
 	c.check(t)
 }
