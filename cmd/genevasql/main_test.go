@@ -314,3 +314,24 @@ func TestTourScript(t *testing.T) {
 		t.Errorf("missing heading: %v", err)
 	}
 }
+
+// TestNoExternalFunctions checks that --no-external-functions forbids
+// creating and calling external functions, which are allowed by default.
+func TestNoExternalFunctions(t *testing.T) {
+	requireEngine(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "db")
+	create := "CREATE FUNCTION echo_int(x INT) RETURNS INT LANGUAGE EXTERNAL AS 'cat' WITH (protocol = 'jsonl')"
+	r := runBinary(t, dir, "", "--db", db, "--no-external-functions", "-c", create)
+	if r.code != 1 || !strings.Contains(r.stderr, "external functions are turned off") {
+		t.Errorf("CREATE with --no-external-functions: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runBinary(t, dir, "", "--db", db, "-c", create)
+	if r.code != 0 {
+		t.Fatalf("CREATE FUNCTION by default: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runBinary(t, dir, "", "--db", db, "--no-external-functions", "-c", "SELECT echo_int(1)")
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "-c:1:8: ") || !strings.Contains(r.stderr, "turned off") {
+		t.Errorf("calling with --no-external-functions: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
