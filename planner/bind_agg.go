@@ -2,7 +2,6 @@ package planner
 
 import (
 	"errors"
-	"fmt"
 	"github.com/apache/arrow-go/v18/arrow"
 	"strings"
 
@@ -158,5 +157,3 @@ func (b *binder) groupError(n ast.Node, err error, where string, idx int) error 
 func newRestoreCtx(w *strings.Builder) *format.RestoreCtx {
 	return format.NewRestoreCtx(format.DefaultRestoreFlags, w)
 }
-
-var _ = fmt.Sprint

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -666,5 +665,3 @@ func fieldTypeToArrow(ft *types.FieldType) (arrow.DataType, error) {
 	}
 	return nil, fmt.Errorf("CAST to %s is not supported", ft.String())
 }
-
-var _ = math.MaxInt64

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -198,5 +197,3 @@ func (b *binder) subID() int {
 	b.nsub++
 	return b.nsub
 }
-
-var _ = fmt.Sprintf

@@ -8,7 +8,6 @@ import (
 
 	"github.com/genevasql/genevasql/catalog"
 	"github.com/genevasql/genevasql/executor"
-	"github.com/genevasql/genevasql/functions"
 )
 
 // column is one output column of a logical node.
@@ -351,5 +350,3 @@ func nodeExprs(n lnode) []lexpr {
 	}
 	return nil
 }
-
-var _ = functions.Immutable
