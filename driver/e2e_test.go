@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/genevasql/genevasql"
+	"github.com/genevasql/genevasql/udf"
 )
 
 // openEngine opens a fresh database through database/sql, skipping the test
@@ -135,5 +138,35 @@ func TestDriverSharedFolder(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestNewConnector uses database/sql over a genevasql.DB the program opened
+// itself, with a Go function registered; closing the sql.DB leaves it open.
+func TestNewConnector(t *testing.T) {
+	gdb, err := genevasql.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gdb.Close()
+	twice, err := udf.Scalar("twice", func(x int64) int64 { return 2 * x })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gdb.RegisterFunction(twice); err != nil {
+		t.Fatal(err)
+	}
+	sdb := sql.OpenDB(NewConnector(gdb))
+	var got int64
+	err = sdb.QueryRow("SELECT twice(?)", 21).Scan(&got)
+	if err != nil && strings.Contains(err.Error(), "not implemented") {
+		t.Skipf("engine does not run statements yet: %v", err)
+	}
+	if err != nil || got != 42 {
+		t.Fatalf("twice(21) = %d, %v; want 42", got, err)
+	}
+	sdb.Close()
+	if _, err := gdb.Exec(context.Background(), "CREATE TABLE still_open (a INT)"); err != nil {
+		t.Errorf("the DB was closed with the sql.DB: %v", err)
 	}
 }
