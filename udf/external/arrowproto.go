@@ -71,7 +71,11 @@ func (s *arrowSession) read(mem memory.Allocator) {
 		give(answer{err: fmt.Errorf("the program's output is not an Arrow IPC stream: it begins with %q", head)})
 		return
 	}
-	r, err := ipc.NewReader(br, ipc.WithAllocator(mem))
+	// Limits make garbage in mid-stream an immediate error rather than a
+	// huge allocation and a wait (NewReader alone applies none).
+	mr := ipc.NewMessageReader(br, ipc.WithAllocator(mem),
+		ipc.WithMetadataSizeLimit(maxMeta), ipc.WithBodySizeLimit(maxBody))
+	r, err := ipc.NewReaderFromMessageReader(mr, ipc.WithAllocator(mem))
 	if err != nil {
 		give(answer{err: describeIPCErr(err)})
 		return
@@ -133,8 +137,12 @@ func (s *arrowSession) decode(mem memory.Allocator, a answer, batch int64, n int
 		udf.TypeName(col.DataType()), col.DataType(), udf.TypeName(s.spec.Return), s.spec.Return)
 }
 
-// maxMeta bounds the first IPC message's metadata (a schema).
-const maxMeta = 64 << 20
+// Bounds of one IPC message from a program: metadata (a schema or a batch
+// header) and body (one answer column).
+const (
+	maxMeta = 64 << 20
+	maxBody = 1 << 30
+)
 
 func (s *arrowSession) wait() {
 	if s.w == nil {

@@ -229,8 +229,10 @@ func TestMisbehavingPrograms(t *testing.T) {
 			[]string{"function a, batch 2:", "exited with status 4", "out of memory"}, true},
 		{"arrow hang", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, -2) },
 			[]string{"no answer within 2s"}, true},
-		{"arrow garbage", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, -3) },
+		{"arrow garbage at start", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, -3) },
 			[]string{"function a, batch 2:", "not an Arrow IPC stream", "Loading "}, true},
+		{"arrow garbage mid-stream", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, -3) },
+			[]string{"function a, batch 2:", "not a valid Arrow IPC stream", "exceeds limit"}, true},
 		{"arrow short", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, 1, -4, 3) },
 			[]string{"answered 2 rows for a batch of 3 rows"}, true},
 		{"arrow wrong type", arrowSpec("a"), func(ec *functions.EvalContext) arrow.Array { return intArr(ec, -5) },
@@ -259,9 +261,8 @@ func TestMisbehavingPrograms(t *testing.T) {
 				good, want = intArr(ec, 21), "42"
 			}
 			defer good.Release()
-			// (Arrow garbage and schema changes are only recognised at the
-			// start of the stream; later garbage is caught by the timeout.)
-			warm := tc.name != "arrow garbage" && tc.name != "arrow wrong type"
+			// (A schema change is only possible at the start of a stream.)
+			warm := tc.name != "arrow wrong type" && tc.name != "arrow garbage at start"
 			if warm {
 				if got, err := call(t, ec, inst, good); err != nil || got != want {
 					t.Fatalf("warm-up: %q %v", got, err)
