@@ -94,7 +94,7 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 		if len(qc) != len(target) {
 			return nil, b.errAt(s, sqlerr.ErrWrongValueCount, "Column count doesn't match value count at row 1")
 		}
-		p := &lProject{child: q, out: out}
+		p := &lProject{child: q, out: out, strict: true}
 		for i, f := range fields {
 			var e lexpr = &constExpr{v: scalar.MakeNullScalar(f.Type)}
 			for j, t := range target {
@@ -109,7 +109,7 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 		}
 		child = p
 	} else {
-		v := &lValues{out: out}
+		v := &lValues{out: out, strict: true}
 		empty := &scope{}
 		for ri, row := range s.Lists {
 			if len(row) != len(target) {
@@ -260,7 +260,7 @@ func (b *binder) bindUpdate(s *ast.UpdateStmt) (lnode, error) {
 		newVals[idx] = e
 		assigned[idx] = true
 	}
-	p := &lProject{child: plan}
+	p := &lProject{child: plan, strict: true}
 	var ids []int
 	for i, f := range fields {
 		c := b.newCol(f.Name, "", f.Type)

@@ -76,6 +76,8 @@ func (n *lScan) describe() string {
 type lValues struct {
 	out  []column
 	rows [][]lexpr
+	// strict evaluates in MySQL strict mode (INSERT values)
+	strict bool
 }
 
 func (n *lValues) cols() []column      { return n.out }
@@ -99,6 +101,8 @@ type lProject struct {
 	child lnode
 	exprs []lexpr
 	out   []column
+	// strict evaluates in MySQL strict mode (values written by DML)
+	strict bool
 }
 
 func (n *lProject) cols() []column        { return n.out }

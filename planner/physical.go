@@ -236,8 +236,12 @@ func (pb *physBuilder) plan0(n lnode) (*pnode, error) {
 			}
 			names[i] = x.out[i].name
 		}
+		strict := x.strict
 		return &pnode{name: "Project", detail: exprStrings(exprs), children: []*pnode{child}, layout: layoutOf(x.out), schema: schemaOf(x.out), exprs: exprs,
 			open: func(env *executor.Env, kids []executor.Operator) (executor.Operator, error) {
+				if strict {
+					env = strictEnv(env)
+				}
 				return executor.NewProject(env, kids[0], exprs, names), nil
 			}}, nil
 	case *lAgg:
@@ -358,7 +362,7 @@ func (pb *physBuilder) plan0(n lnode) (*pnode, error) {
 		tbl := x.tbl
 		return &pnode{name: "Delete", detail: tbl.Name(), children: []*pnode{child}, schema: dmlSchema,
 			open: func(env *executor.Env, kids []executor.Operator) (executor.Operator, error) {
-				return executor.NewDelete(env, tbl, kids[0], idx), nil
+				return executor.NewDelete(strictEnv(env), tbl, kids[0], idx), nil
 			}}, nil
 	case *lUpdate:
 		child, err := pb.plan(x.child)
@@ -588,6 +592,9 @@ func (pb *physBuilder) planValues(x *lValues, schema *arrow.Schema) (*pnode, err
 	}
 	return &pnode{name: "Values", detail: fmt.Sprintf("%d rows", len(rows)), layout: layoutOf(x.out), schema: schema,
 		open: func(env *executor.Env, _ []executor.Operator) (executor.Operator, error) {
+			if x.strict {
+				env = strictEnv(env)
+			}
 			b, err := evalRows(env.Eval, schema, rows)
 			if err != nil {
 				return nil, err

@@ -169,9 +169,6 @@ func (pl *Plan) Open(ctx context.Context, env *executor.Env) (executor.Operator,
 	if pl.explain {
 		return pl.openExplain(env)
 	}
-	if pl.dml {
-		env = strictEnv(env)
-	}
 	op, err := pl.root.build(env)
 	if err != nil {
 		return nil, err
@@ -228,6 +225,11 @@ func (o *planOp) Close() error {
 		o.closed = true
 		for _, s := range o.plan.subs {
 			s.reset()
+			s.plan.walkExprs(func(e expr.Expr) {
+				if cerr := expr.Close(e); cerr != nil && err == nil {
+					err = cerr
+				}
+			})
 		}
 		if !o.keep {
 			if cerr := o.plan.Close(); cerr != nil && err == nil {

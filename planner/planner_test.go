@@ -229,6 +229,9 @@ func TestDML(t *testing.T) {
 		{"UPDATE t2 SET name = CASE WHEN name IS NULL THEN 'none' ELSE name END, x = x + 1 WHERE x < 10", "3", "SELECT x, name FROM t2 WHERE x < 10 ORDER BY x", []string{"2 none", "6 delta", "7 eps"}},
 		{"DELETE FROM t2 WHERE x < 10", "3", "SELECT count(*) FROM t2", []string{"4"}},
 		{"INSERT INTO t3 VALUES (7, '2.25')", "1", "SELECT v FROM t3 WHERE y = 7", []string{"2.25"}},
+		// the WHERE of DML converts leniently ('gamma' + 0 is 0); only the
+		// written values are strict
+		{"UPDATE t2 SET x = x WHERE name + 0 = 0 AND x = 111", "1", "SELECT x FROM t2 WHERE x = 111", []string{"111"}},
 		// assignments apply left to right, as in MySQL
 		{"UPDATE t3 SET y = y + 1, v = y * 10 WHERE y = 7", "1", "SELECT y, v FROM t3 WHERE y > 5", []string{"8 80"}},
 	} {
@@ -253,6 +256,7 @@ func TestDML(t *testing.T) {
 		{sql: "INSERT INTO t2 VALUES (1)", code: sqlerr.ErrWrongValueCount},
 		{sql: "INSERT INTO t2 (x) VALUES ('abc')", code: sqlerr.ErrTruncatedValue},
 		{sql: "UPDATE t2 SET nope = 1", code: sqlerr.ErrBadField},
+		{sql: "UPDATE t2 SET x = 'zz' WHERE x = 104", code: sqlerr.ErrTruncatedValue},
 	})
 	c.check(t)
 }
