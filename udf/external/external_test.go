@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -529,14 +530,30 @@ func TestCancelAndCloseNeverHang(t *testing.T) {
 	// Close of a program that ignores end of input (and has a child in its
 	// process group) returns after the grace period, with everything killed.
 	spec2 := Spec{Name: "stubborn", Args: []arrow.DataType{str}, Return: str, Protocol: "jsonl",
-		Command: `sh -c "sleep 60 & sleep 60"`, Timeout: 500 * time.Millisecond}
+		Command: `sh -c 'sleep 60 & echo "child $!" >&2; wait'`, Timeout: 500 * time.Millisecond}
 	_, inst2 := newInst(t, spec2)
+	var child int
+	for i := 0; i < 250 && child == 0; i++ {
+		fmt.Sscanf(Stderr(inst2), "child %d", &child)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if child == 0 {
+		t.Fatalf("no child pid in stderr %q", Stderr(inst2))
+	}
 	start = time.Now()
 	if err := inst2.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("Close took %v", d)
+	}
+	// The background sleep was in the program's process group: gone too
+	// (or a zombie waiting for init to reap it).
+	for i := 0; i < 100 && alive(child); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if alive(child) {
+		t.Fatalf("process %d started by the program survived Close", child)
 	}
 	// Calls after Close are refused, not hung.
 	ec.Ctx = context.Background()
@@ -693,4 +710,14 @@ func TestNoGoroutineLeaks(t *testing.T) {
 		buf := make([]byte, 1<<16)
 		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
+}
+
+// alive reports whether pid runs (a zombie does not count).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	return len(f) > 2 && f[2] != "Z"
 }
