@@ -179,12 +179,19 @@ func (pl *Plan) Open(ctx context.Context, env *executor.Env) (executor.Operator,
 // Close releases what runs of the plan kept: stateful function instances
 // of runs opened with Env.KeepInstances.
 func (pl *Plan) Close() error {
+	if pl.root == nil {
+		return nil
+	}
 	var err error
-	pl.root.walkExprs(func(e expr.Expr) {
+	closeAll := func(e expr.Expr) {
 		if cerr := expr.Close(e); cerr != nil && err == nil {
 			err = cerr
 		}
-	})
+	}
+	pl.root.walkExprs(closeAll)
+	for _, s := range pl.subs {
+		s.plan.walkExprs(closeAll)
+	}
 	return err
 }
 
@@ -225,11 +232,6 @@ func (o *planOp) Close() error {
 		o.closed = true
 		for _, s := range o.plan.subs {
 			s.reset()
-			s.plan.walkExprs(func(e expr.Expr) {
-				if cerr := expr.Close(e); cerr != nil && err == nil {
-					err = cerr
-				}
-			})
 		}
 		if !o.keep {
 			if cerr := o.plan.Close(); cerr != nil && err == nil {
