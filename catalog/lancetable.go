@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,6 +22,9 @@ type LanceTable struct {
 	path string
 	ds   *lance.Dataset
 	mem  memory.Allocator
+
+	schema   *arrow.Schema
+	schemaOf *lance.Dataset
 }
 
 func (t *LanceTable) Name() string { return t.name }
@@ -32,21 +36,36 @@ func (t *LanceTable) Path() string { return t.path }
 func (t *LanceTable) Dataset() *lance.Dataset { return t.ds }
 
 // Schema is the table's visible columns: hidden bookkeeping columns (names
-// starting with "__", such as a view's source row address) are left out.
+// starting with "__", such as a view's source row address) are left out, and
+// computed columns not yet backfilled are added (they read as NULL).
 func (t *LanceTable) Schema() *arrow.Schema {
-	s := t.ds.Schema()
-	for _, f := range s.Fields() {
-		if strings.HasPrefix(f.Name, "__") {
-			return visibleSchema(s)
-		}
+	if t.schema == nil || t.schemaOf != t.ds {
+		t.schema, t.schemaOf = visibleSchema(t.ds), t.ds
 	}
-	return s
+	return t.schema
 }
 
-func visibleSchema(s *arrow.Schema) *arrow.Schema {
+func visibleSchema(ds *lance.Dataset) *arrow.Schema {
+	s := ds.Schema()
 	var fs []arrow.Field
+	have := map[string]bool{}
 	for _, f := range s.Fields() {
 		if !strings.HasPrefix(f.Name, "__") {
+			fs = append(fs, f)
+			have[strings.ToLower(f.Name)] = true
+		}
+	}
+	comp := ComputedColumns(ds.SchemaMetadata())
+	names := make([]string, 0, len(comp))
+	for n := range comp {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if have[n] {
+			continue
+		}
+		if f, err := SQLTypeField(comp[n].Name, comp[n].SQLType); err == nil {
 			fs = append(fs, f)
 		}
 	}
@@ -59,29 +78,124 @@ func (t *LanceTable) IsMaterializedView() bool {
 	return t.ds.SchemaMetadata()[MetaKind] == "materialized_view"
 }
 
-// Scan implements Table.
+// Scan implements Table. Computed columns not yet stored come back NULL.
 func (t *LanceTable) Scan(ctx context.Context, req ScanRequest) (RecordStream, error) {
-	opts := lance.ScanOptions{WithRowAddr: req.WithRowAddr, Fragments: req.Fragments, BatchSize: req.BatchSize}
-	if req.Columns != nil {
-		fields := t.Schema().Fields()
-		opts.Columns = make([]string, len(req.Columns))
-		for i, c := range req.Columns {
-			opts.Columns[i] = fields[c].Name
+	fields := t.Schema().Fields()
+	cols := req.Columns
+	if cols == nil {
+		cols = make([]int, len(fields))
+		for i := range cols {
+			cols[i] = i
 		}
-		if len(opts.Columns) == 0 {
-			opts.Columns = []string{}
+	}
+	opts := lance.ScanOptions{WithRowAddr: req.WithRowAddr, Fragments: req.Fragments, BatchSize: req.BatchSize, Columns: []string{}}
+	stored := t.ds.Schema()
+	var missing []int // positions in the output that are not stored
+	for i, c := range cols {
+		name := fields[c].Name
+		if len(stored.FieldIndices(name)) == 0 {
+			missing = append(missing, i)
+			continue
 		}
+		opts.Columns = append(opts.Columns, name)
 	}
 	sc, err := t.ds.Scan(ctx, opts)
 	if err != nil {
 		return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "cannot scan table '%s': %v", t.name, err)
 	}
-	return sc, nil
+	if len(missing) == 0 {
+		return sc, nil
+	}
+	out := make([]arrow.Field, 0, len(cols)+1)
+	for _, c := range cols {
+		out = append(out, fields[c])
+	}
+	if req.WithRowAddr {
+		out = append(out, arrow.Field{Name: RowAddrColumn, Type: arrow.PrimitiveTypes.Uint64})
+	}
+	return &nullFill{in: sc, schema: arrow.NewSchema(out, nil), missing: missing, mem: t.mem}, nil
+}
+
+// nullFill inserts all-NULL columns at the missing output positions.
+type nullFill struct {
+	in      RecordStream
+	schema  *arrow.Schema
+	missing []int
+	mem     memory.Allocator
+}
+
+func (n *nullFill) Schema() *arrow.Schema { return n.schema }
+func (n *nullFill) Close() error          { return n.in.Close() }
+func (n *nullFill) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	rec, err := n.in.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	cols := make([]arrow.Array, len(n.schema.Fields()))
+	var made []arrow.Array
+	src, mi := 0, 0
+	for i := range cols {
+		if mi < len(n.missing) && n.missing[mi] == i {
+			a := array.MakeArrayOfNull(n.mem, n.schema.Field(i).Type, int(rec.NumRows()))
+			made = append(made, a)
+			cols[i] = a
+			mi++
+			continue
+		}
+		cols[i] = rec.Column(src)
+		src++
+	}
+	out := array.NewRecordBatch(n.schema, cols, rec.NumRows())
+	for _, a := range made {
+		a.Release()
+	}
+	return out, nil
+}
+
+// toStored converts batches of the visible schema to the stored schema:
+// hidden columns and stored computed columns the batch lacks become NULL,
+// computed columns not stored yet are dropped.
+type toStored struct {
+	in     RecordStream
+	schema *arrow.Schema
+	mem    memory.Allocator
+}
+
+func (t *LanceTable) storedStream(in RecordStream) RecordStream {
+	return &toStored{in: in, schema: t.ds.Schema(), mem: t.mem}
+}
+
+func (c *toStored) Schema() *arrow.Schema { return c.schema }
+func (c *toStored) Close() error          { return c.in.Close() }
+func (c *toStored) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	rec, err := c.in.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	in := rec.Schema()
+	cols := make([]arrow.Array, len(c.schema.Fields()))
+	var made []arrow.Array
+	for i, f := range c.schema.Fields() {
+		if idx := in.FieldIndices(f.Name); len(idx) > 0 {
+			cols[i] = rec.Column(idx[0])
+			continue
+		}
+		a := array.MakeArrayOfNull(c.mem, f.Type, int(rec.NumRows()))
+		made = append(made, a)
+		cols[i] = a
+	}
+	out := array.NewRecordBatch(c.schema, cols, rec.NumRows())
+	for _, a := range made {
+		a.Release()
+	}
+	return out, nil
 }
 
 // Insert implements MutableTable.
 func (t *LanceTable) Insert(ctx context.Context, rows RecordStream) (int64, error) {
-	rdr := &streamReader{ctx: ctx, s: rows}
+	rdr := &streamReader{ctx: ctx, s: t.storedStream(rows)}
 	rdr.refs.Store(1)
 	ds, err := t.ds.Append(ctx, rdr)
 	if rdr.err != nil {
@@ -113,7 +227,7 @@ func (t *LanceTable) Delete(ctx context.Context, rowAddrs []uint64) (int64, erro
 
 // Update implements MutableTable.
 func (t *LanceTable) Update(ctx context.Context, rowAddrs []uint64, newRows RecordStream) (int64, error) {
-	rdr := &streamReader{ctx: ctx, s: newRows}
+	rdr := &streamReader{ctx: ctx, s: t.storedStream(newRows)}
 	rdr.refs.Store(1)
 	if len(rowAddrs) == 0 {
 		newRows.Close()

@@ -1,13 +1,16 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/types"
 
+	"github.com/genevasql/genevasql/parser"
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
@@ -176,17 +179,51 @@ func SQLTypeOf(dt arrow.DataType) string {
 }
 
 // MetaComputedPrefix prefixes the schema metadata key that holds a computed
-// column's expression: "genevasql:computed:<column>" = SQL text.
+// column's definition: "genevasql:computed:<column>" = JSON ComputedColumn.
 const MetaComputedPrefix = "genevasql:computed:"
+
+// ComputedPrefix starts the name of the hidden column that marks, per row,
+// whether a computed column's value was computed ("never computed" and
+// "computed to NULL" are different states).
+const ComputedPrefix = "__computed_"
+
+// ComputedColumn is a column declared with ADD COLUMN c type AS (expr) VIRTUAL.
+type ComputedColumn struct {
+	Name    string `json:"name"`
+	Expr    string `json:"expr"`
+	SQLType string `json:"type"`
+}
 
 // ComputedColumns returns the computed-column definitions recorded in a
 // dataset's schema metadata, keyed by lower-case column name.
-func ComputedColumns(meta map[string]string) map[string]string {
-	out := map[string]string{}
+func ComputedColumns(meta map[string]string) map[string]ComputedColumn {
+	out := map[string]ComputedColumn{}
 	for k, v := range meta {
 		if strings.HasPrefix(k, MetaComputedPrefix) {
-			out[strings.ToLower(strings.TrimPrefix(k, MetaComputedPrefix))] = v
+			var c ComputedColumn
+			if json.Unmarshal([]byte(v), &c) == nil {
+				out[strings.ToLower(c.Name)] = c
+			}
 		}
 	}
 	return out
+}
+
+// ComputedMeta renders a definition as schema metadata.
+func ComputedMeta(c ComputedColumn) map[string]string {
+	b, _ := json.Marshal(c)
+	return map[string]string{MetaComputedPrefix + strings.ToLower(c.Name): string(b)}
+}
+
+// SQLTypeField parses a SQL type (as in "VARCHAR(20)") into a column field.
+func SQLTypeField(name, sqlType string) (arrow.Field, error) {
+	node, err := parser.ParseTiDB("CREATE TABLE t (c " + sqlType + ")")
+	if err != nil {
+		return arrow.Field{}, sqlerr.New(sqlerr.ErrParse, "bad type %q", sqlType)
+	}
+	ct, ok := node.(*ast.CreateTableStmt)
+	if !ok || len(ct.Cols) != 1 {
+		return arrow.Field{}, sqlerr.New(sqlerr.ErrParse, "bad type %q", sqlType)
+	}
+	return ColumnField(name, ct.Cols[0].Tp, false)
 }

@@ -73,7 +73,7 @@ func (s *session) describe(name string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	computed := map[string]string{}
+	computed := map[string]catalog.ComputedColumn{}
 	if lt, ok := t.(*catalog.LanceTable); ok {
 		computed = catalog.ComputedColumns(lt.Dataset().SchemaMetadata())
 	}
@@ -88,7 +88,7 @@ func (s *session) describe(name string) (*Result, error) {
 		}
 		extra := ""
 		if e, ok := computed[strings.ToLower(f.Name)]; ok {
-			extra = "VIRTUAL GENERATED AS (" + e + ")"
+			extra = "VIRTUAL GENERATED AS (" + e.Expr + ")"
 		}
 		rows = append(rows, []any{f.Name, catalog.TypeName(f), null, "", nil, extra})
 	}

@@ -53,6 +53,9 @@ func (c *Checkpoints) Has(key string) bool {
 // Save writes batches durably (fsync, then an atomic rename): once Save
 // returns, the task's work survives a crash.
 func (c *Checkpoints) Save(key string, schema *arrow.Schema, batches []arrow.RecordBatch) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
 	tmp := filepath.Join(c.dir, ".tmp-"+uuid.NewString())
 	f, err := os.Create(tmp)
 	if err != nil {

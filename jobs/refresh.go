@@ -386,6 +386,11 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 		}
 		ds = nds
 		baseVersion = ds.Version()
+		// Committed: these checkpoints are not needed any more. (Only these:
+		// another refresh of the same view may be writing its own.)
+		for _, t := range gtasks {
+			cps.Delete(t.Key)
+		}
 		tr.Commits.Add(1)
 		tr.RowsCommitted.Add(rows)
 		tr.RowsDeleted.Add(int64(len(del)))
@@ -393,7 +398,6 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 		out.RowsDeleted += int64(len(del))
 		tr.Tick(true)
 	}
-	_ = cps.Clear()
 	out.Message = fmt.Sprintf("materialized view '%s' refreshed: %d rows added, %d rows deleted", def.Name, out.RowsComputed, out.RowsDeleted)
 	return out, nil
 }
