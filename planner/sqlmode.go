@@ -10,7 +10,8 @@ import (
 // whether the new mode drops ONLY_FULL_GROUP_BY (for Planner.LooseGroupBy).
 // ok is false when stmt does not set sql_mode. It understands a literal
 // mode list and the common idiom
-// SET sql_mode = (SELECT REPLACE(@@sql_mode, 'ONLY_FULL_GROUP_BY', ”)).
+// SET sql_mode = (SELECT REPLACE(@@sql_mode, 'ONLY_FULL_GROUP_BY', empty)),
+// with empty the empty string literal.
 func SQLModeChange(stmt *ast.SetStmt, current bool) (loose bool, ok bool) {
 	loose = current
 	for _, v := range stmt.Variables {
