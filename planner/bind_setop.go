@@ -152,6 +152,9 @@ func (b *binder) bindSetOrderLimit(n lnode, ob *ast.OrderByClause, lim *ast.Limi
 			}
 			keys = append(keys, sortKey{e: e, desc: it.Desc})
 		}
+		for _, o := range sc.outer {
+			parent.addOuter(o)
+		}
 		n = &lSort{child: n, keys: keys}
 	}
 	if lim != nil {
