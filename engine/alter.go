@@ -8,6 +8,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
+	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/parser"
+	"github.com/genevasql/genevasql/planner"
 	"github.com/genevasql/genevasql/sqlerr"
 	"github.com/genevasql/genevasql/storage/lance"
 )
@@ -31,7 +34,10 @@ func (s *session) alterTable(n *ast.AlterTableStmt) (*Result, error) {
 					return nil, err
 				}
 				if computed != "" {
-					return nil, sqlerr.New(sqlerr.ErrNotSupported, "computed columns (ADD COLUMN … AS (…) VIRTUAL) and BACKFILL are not implemented yet")
+					if ds, err = s.addComputedColumn(t, c, computed); err != nil {
+						return nil, err
+					}
+					continue
 				}
 				if !f.Nullable && ds.CountRows() > 0 {
 					return nil, sqlerr.New(sqlerr.ErrBadNull, "cannot add NOT NULL column '%s' without a default to a table with rows", f.Name)
@@ -91,4 +97,35 @@ func (s *session) alterTable(n *ast.AlterTableStmt) (*Result, error) {
 		}
 	}
 	return &Result{}, nil
+}
+
+// addComputedColumn records ADD COLUMN c type AS (expr) VIRTUAL: the
+// definition goes into the table's schema metadata; nothing is computed or
+// stored until BACKFILL.
+func (s *session) addComputedColumn(t *catalog.LanceTable, c *ast.ColumnDef, expr string) (*lance.Dataset, error) {
+	ds := t.Dataset()
+	name := c.Name.Name.O
+	for _, f := range t.Schema().Fields() {
+		if strings.EqualFold(f.Name, name) {
+			return nil, sqlerr.New(1060, "Duplicate column name '%s'", name)
+		}
+	}
+	// The expression must bind against the table's columns now.
+	q := "SELECT " + expr + " FROM `" + strings.ReplaceAll(t.Name(), "`", "``") + "`"
+	node, err := parser.ParseTiDB(q)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := (&planner.Planner{Catalog: s.e.cat}).Plan(s.ctx, node, nil); err != nil {
+		return nil, sqlerr.New(sqlerr.Wrap(err).Code, "computed column '%s': %s", name, sqlerr.Wrap(err).Msg)
+	}
+	def := catalog.ComputedColumn{Name: name, Expr: expr, SQLType: catalog.SQLTypeName(c.Tp)}
+	if _, err := catalog.SQLTypeField(name, def.SQLType); err != nil {
+		return nil, err
+	}
+	nds, err := ds.UpdateSchemaMetadata(s.ctx, catalog.ComputedMeta(def))
+	if err != nil {
+		return nil, sqlerr.Wrap(err)
+	}
+	return nds, nil
 }

@@ -344,7 +344,19 @@ func (s *session) showFunctions(like string) (*Result, error) {
 }
 
 func (s *session) backfill(n *parser.Backfill) (*Result, error) {
-	return nil, sqlerr.New(sqlerr.ErrNotSupported, "BACKFILL is not implemented yet")
+	opts, err := jobOptions(n.With, false)
+	if err != nil {
+		return nil, err
+	}
+	out, err := jobs.Backfill(s.ctx, s.e.jobEnv(), n.Table, n.Column, n.Where, opts)
+	if err != nil {
+		// Errors in the predicate are positioned in it: move them to the statement.
+		if e, ok := err.(*sqlerr.Error); ok && e.Line > 0 && n.Where != "" && e.Column > 0 {
+			return nil, &sqlerr.Error{Code: e.Code, SQLState: e.SQLState, Msg: e.Msg, Cause: e.Cause}
+		}
+		return nil, err
+	}
+	return &Result{RowsAffected: out.RowsComputed, Message: out.Message}, nil
 }
 
 // jobEnv is what jobs need from the engine.

@@ -27,13 +27,13 @@ import (
 
 // Env is what jobs need from the engine.
 type Env struct {
-	Catalog   *catalog.Catalog
-	Jobs      *Store
-	Errors    *ErrorLog
-	Mem       memory.Allocator
+	Catalog *catalog.Catalog
+	Jobs    *Store
+	Errors  *ErrorLog
+	Mem     memory.Allocator
 	// Progress, if set, is told of a running job's counters about twice a
 	// second and once when it ends.
-	Progress func(r *Record, finished bool)
+	Progress  func(r *Record, finished bool)
 	NewEval   func(ctx context.Context) *functions.EvalContext
 	BatchSize int
 }
@@ -737,15 +737,29 @@ func (w *viewWorker) Run(ctx context.Context, t Task) error {
 // Close releases the worker's stateful function instances (its models).
 func (w *viewWorker) Close() error { return w.plan.Close() }
 
-// rangeTable is the source table restricted to the current task's rows.
+// rangeTable is the source table restricted to the current task's rows (or
+// whole, with all). With hidden, its schema is the stored one, hidden
+// columns included, so that a backfill can read a computed column's flags.
 type rangeTable struct {
 	*catalog.LanceTable
-	task Task
+	task   Task
+	all    bool
+	hidden bool
+}
+
+func (r *rangeTable) Schema() *arrow.Schema {
+	if r.hidden {
+		return r.Dataset().Schema()
+	}
+	return r.LanceTable.Schema()
 }
 
 func (r *rangeTable) Scan(ctx context.Context, req catalog.ScanRequest) (catalog.RecordStream, error) {
 	opts := lance.ScanOptions{WithRowAddr: req.WithRowAddr, Fragments: []uint64{r.task.Fragment},
 		Ranges: map[uint64][2]int64{r.task.Fragment: {r.task.Start, r.task.End}}, BatchSize: req.BatchSize}
+	if r.all {
+		opts.Fragments, opts.Ranges = nil, nil
+	}
 	fields := r.Schema().Fields()
 	opts.Columns = []string{}
 	if req.Columns == nil {
