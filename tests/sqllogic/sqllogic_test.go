@@ -197,9 +197,9 @@ func TestOurs(t *testing.T) {
 			for _, f := range res.Failures {
 				t.Error(f.String())
 			}
-			if res.Hung || res.Crashed {
+			if (res.Hung || res.Crashed) && res.NotRun > 0 {
 				t.Errorf("%d records not run after the failure above", res.NotRun)
-			} else if cres.Leaked != 0 {
+			} else if !res.Hung && !res.Crashed && cres.Leaked != 0 {
 				t.Errorf("the engine did not release %d bytes of Arrow memory after Close", cres.Leaked)
 			}
 		})
@@ -254,6 +254,11 @@ func TestCorpus(t *testing.T) {
 	mustPass := readList(t, mustPassList)
 	for p := range mustPass {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			if os.Getenv("GENEVASQL_SLT_DIR") != "" {
+				// Another corpus (or a subset) is being run on purpose.
+				t.Logf("%s lists %s, which is not in %s", mustPassList, p, dir)
+				continue
+			}
 			t.Errorf("%s lists %s, which is not in the corpus", mustPassList, p)
 		}
 	}
