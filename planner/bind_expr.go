@@ -537,7 +537,7 @@ func (b *binder) bindSubqueryPlan(q ast.ResultSetNode, sc *scope) (lnode, []*col
 	if err != nil {
 		return nil, nil, err
 	}
-	plan = optimize(plan)
+	plan = b.optimize(plan)
 	return plan, inner.outer, nil
 }
 

@@ -31,6 +31,7 @@ func TestExplainShape(t *testing.T) {
 		{"SELECT a FROM t1 WHERE b IN (SELECT x FROM t2 WHERE x = t1.c)", []string{"HashJoin Semi on"}, []string{"subquery"}},
 		{"SELECT a FROM t1 WHERE NOT EXISTS (SELECT 1 FROM t2 WHERE x = t1.c AND name > 'a')", []string{"HashJoin Anti on", "Filter gt(name#"}, []string{"subquery"}},
 		{"SELECT a FROM t1 WHERE a NOT IN (SELECT x FROM t2)", []string{"HashJoin NullAwareAnti on"}, []string{"subquery"}},
+		{"SELECT a, (SELECT count(*) FROM t2 WHERE x = t1.a) FROM t1", []string{"coalesce(", "HashJoin Left on a#0 = key#0", "HashAggregate group by [x#0]"}, []string{"subquery"}},
 		// what cannot be decorrelated runs per outer value
 		{"SELECT a, (SELECT name FROM t2 WHERE x = t1.a) FROM t1", []string{"subquery#1 on a#0", "subquery#1:", "Filter eq(x#0, outer(a#"}, nil},
 		{"DELETE FROM t1 WHERE a = 1", []string{"Delete t1", "Filter", "_rowaddr"}, nil},

@@ -106,7 +106,7 @@ func (p *Planner) plan(ctx context.Context, stmt ast.StmtNode, text string, para
 	if err != nil {
 		return nil, err
 	}
-	root = optimize(root)
+	root = b.optimize(root)
 	pruneColumns(root)
 	pb := &physBuilder{b: b}
 	phys, err := pb.plan(root)

@@ -7,7 +7,8 @@ import (
 // optimize applies the logical rewrite rules to one query block tree.
 // Column pruning runs separately over the whole statement (pruneColumns)
 // because subqueries read columns of their outer queries.
-func optimize(n lnode) lnode {
+func (b *binder) optimize(n lnode) lnode {
+	n = b.decorrelateScalars(n)
 	n = decorrelate(n)
 	n = pushDown(n, nil)
 	n = reorderJoins(n)
