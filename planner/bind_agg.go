@@ -144,9 +144,14 @@ func (a *aggBuilder) anyValue(c *colRef) error {
 	return nil
 }
 
-func (b *binder) groupError(n ast.Node, err error, where string, idx int) error {
+func (b *binder) groupError(n ast.Node, err error, where string, idx int, groups []lexpr) error {
 	var ng *errNotGrouped
 	if errors.As(err, &ng) {
+		if len(groups) == 0 {
+			return b.errAtWord(ng.col, 1140,
+				"In aggregated query without GROUP BY, expression #%d of %s contains nonaggregated column '%s'; this is incompatible with sql_mode=only_full_group_by",
+				idx+1, where, ng.col)
+		}
 		return b.errAtWord(ng.col, sqlerr.ErrWrongFieldGroup,
 			"Expression #%d of %s is not in GROUP BY clause and contains nonaggregated column '%s' which is not functionally dependent on columns in GROUP BY clause; this is incompatible with sql_mode=only_full_group_by",
 			idx+1, where, ng.col)

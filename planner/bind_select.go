@@ -206,14 +206,14 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 		for i := range fields {
 			e, err := agg.rewrite(fields[i].e)
 			if err != nil {
-				return nil, b.groupError(sel, err, "SELECT list", i)
+				return nil, b.groupError(sel, err, "SELECT list", i, groups)
 			}
 			fields[i].e = e
 		}
 		if having != nil {
 			e, err := agg.rewrite(having)
 			if err != nil {
-				return nil, b.groupError(sel, err, "HAVING clause", 0)
+				return nil, b.groupError(sel, err, "HAVING clause", 0, groups)
 			}
 			having = e
 		}
@@ -221,7 +221,7 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 			if order[i].e != nil && order[i].field < 0 {
 				e, err := agg.rewrite(order[i].e)
 				if err != nil {
-					return nil, b.groupError(sel, err, "ORDER BY clause", i)
+					return nil, b.groupError(sel, err, "ORDER BY clause", i, groups)
 				}
 				order[i].e = e
 			}

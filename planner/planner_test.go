@@ -141,6 +141,7 @@ func TestGroupBy(t *testing.T) {
 		{sql: "SELECT - count(*) + 54 AS col2", want: []string{"53"}},
 		{sql: "SELECT DISTINCT y FROM t3 ORDER BY y", want: []string{"NULL", "1", "2"}},
 		{sql: "SELECT y, v FROM t3 GROUP BY y", code: sqlerr.ErrWrongFieldGroup},
+		{sql: "SELECT y, count(*) FROM t3", code: 1140},
 		{sql: "SELECT y, count(*) FROM t3 GROUP BY count(*)", code: 1056},
 		{sql: "SELECT sum(count(*)) FROM t3", code: sqlerr.ErrInvalidGroupFunc},
 	})
