@@ -86,6 +86,9 @@ func (b *binder) scalarJoin(child lnode, sq *subqExpr) (lnode, lexpr) {
 		return nil, nil
 	}
 	for _, a := range agg.aggs {
+		if left[a.col.id] {
+			return nil, nil // already joined below (the same subquery twice)
+		}
 		for _, arg := range a.agg.args {
 			if touches(colsOf(arg), left) || hasSubquery(arg) {
 				return nil, nil

@@ -201,6 +201,7 @@ func TestSubqueries(t *testing.T) {
 		{sql: "SELECT a, (SELECT count(*) FROM t2 WHERE x = t1.a) FROM t1 ORDER BY a", want: []string{"NULL 0", "104 1", "107 1", "111 1", "115 0"}},
 		{sql: "SELECT a, (SELECT count(*) + 10 * max(v) FROM t3 WHERE y + 103 = t1.a) FROM t1 ORDER BY a", want: []string{"NULL NULL", "104 16", "107 NULL", "111 NULL", "115 NULL"}},
 		{sql: "SELECT a FROM t1 WHERE (SELECT count(*) FROM t2 WHERE x = t1.a AND name <> 'beta') = 0 ORDER BY a", want: []string{"NULL", "107", "115"}},
+		{sql: "SELECT a, (SELECT count(*) FROM t2 WHERE x = t1.a) AS n FROM t1 GROUP BY a HAVING n > 0 ORDER BY a", want: []string{"104 1", "107 1", "111 1"}},
 		{sql: "SELECT (SELECT x FROM t2)", code: sqlerr.ErrSubqueryNRows},
 		{sql: "SELECT a FROM t1 WHERE a = (SELECT x, name FROM t2)", code: sqlerr.ErrOperandColumns},
 		{sql: "SELECT s.a FROM (SELECT a, b FROM t1 WHERE b > 104) AS s WHERE s.a < 112 ORDER BY 1", want: []string{"107", "111"}},
