@@ -20,6 +20,8 @@ func TestExplainShape(t *testing.T) {
 		{"SELECT a, name FROM t1, t2 WHERE a = x AND name = 'beta'", []string{"HashJoin Inner on a#", "Filter eq(name#", "Scan t2"}, []string{"NestedLoopJoin"}},
 		// three tables, joined along the equalities rather than crossing
 		{"SELECT 1 FROM t1, t3, t2 WHERE t2.x = t1.a AND t3.y = t2.x", []string{"HashJoin", "HashJoin"}, []string{"NestedLoopJoin", "Cross"}},
+		// a derived table computes only the columns the query reads
+		{"SELECT a FROM (SELECT a, b * 2 AS bb, c FROM t1) s WHERE c > 1", []string{"Project a#", "Filter gt(c#", "Scan t1 [a#1, c#3]"}, []string{"mul("}},
 		// LIMIT over ORDER BY is a top-N
 		{"SELECT a FROM t1 ORDER BY b LIMIT 3", []string{"TopN", "offset=0 limit=3"}, []string{"Sort "}},
 		// constant folding

@@ -107,6 +107,7 @@ func (p *Planner) plan(ctx context.Context, stmt ast.StmtNode, text string, para
 		return nil, err
 	}
 	root = b.optimize(root)
+	pruneProjections(root, idSet(root.cols()))
 	pruneColumns(root)
 	pb := &physBuilder{b: b}
 	phys, err := pb.plan(root)

@@ -391,3 +391,67 @@ func pruneColumns(root lnode) {
 		s.colIdx, s.out = idx, out
 	}
 }
+
+// pruneProjections drops projected columns no parent reads, so a view or
+// derived table computes (and calls functions for) only what the query
+// uses. req holds the ids n's parent needs.
+func pruneProjections(n lnode, req map[int]bool) {
+	need := func(es ...lexpr) map[int]bool {
+		out := map[int]bool{}
+		for k := range req {
+			out[k] = true
+		}
+		for _, e := range es {
+			usedCols(e, out)
+			walkExpr(e, func(x lexpr) {
+				if s, ok := x.(*subqExpr); ok {
+					pruneProjections(s.plan, idSet(s.plan.cols()))
+				}
+			})
+		}
+		return out
+	}
+	switch x := n.(type) {
+	case *lProject:
+		var exprs []lexpr
+		var out []column
+		for i, c := range x.out {
+			if req[c.id] {
+				exprs = append(exprs, x.exprs[i])
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 && len(x.out) > 0 {
+			// keep one column: the row count must survive
+			exprs, out = x.exprs[:1], x.out[:1]
+		}
+		x.exprs, x.out = exprs, out
+		req = map[int]bool{}
+		pruneProjections(x.child, need(exprs...))
+	case *lFilter:
+		pruneProjections(x.child, need(x.conds...))
+	case *lSort:
+		keys := make([]lexpr, len(x.keys))
+		for i, k := range x.keys {
+			keys[i] = k.e
+		}
+		pruneProjections(x.child, need(keys...))
+	case *lLimit:
+		pruneProjections(x.child, req)
+	case *lAgg:
+		req = map[int]bool{}
+		pruneProjections(x.child, need(nodeExprs(x)...))
+	case *lJoin:
+		all := need(x.conds...)
+		pruneProjections(x.left, all)
+		pruneProjections(x.right, all)
+	case *lValues:
+		need(nodeExprs(x)...)
+	default:
+		// DISTINCT, set operations and DML read every column of their
+		// inputs
+		for _, c := range n.children() {
+			pruneProjections(c, idSet(c.cols()))
+		}
+	}
+}
