@@ -84,13 +84,7 @@ func runOne(ctx context.Context, eng queryEngine, req request) (rep reply) {
 		}
 	}()
 	if req.Profile != "" {
-		if f, err := os.Create(req.Profile); err == nil {
-			if pprof.StartCPUProfile(f) == nil {
-				defer func() { pprof.StopCPUProfile(); f.Close() }()
-			} else {
-				f.Close()
-			}
-		}
+		defer startProfile(req.Profile)()
 	}
 	start := time.Now()
 	rows, err := eng.query(ctx, req.SQL)
@@ -240,4 +234,19 @@ func (r *scanRecordReader) Next() bool {
 	}
 	r.cur = rec
 	return true
+}
+
+// startProfile starts a CPU profile into path and returns its stop function
+// (a no-op if profiling could not start: the timings do not depend on it).
+func startProfile(path string) func() {
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if pprof.StartCPUProfile(f) != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }

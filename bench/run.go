@@ -251,20 +251,26 @@ func runStorage(c config, rep *report) error {
 	return err
 }
 
-// collectProfiles keeps `go tool pprof -top` of GenevaSQL's profile for every
-// query that misses its target.
+// collectProfiles keeps `go tool pprof -top -cum` (cumulative, so operators
+// show) of GenevaSQL's profile for every query that misses its target, and of
+// the first full refresh.
 func (r *report) collectProfiles() {
 	exe, _ := os.Executable()
 	for _, q := range r.queries {
 		if q.Profile == "" || q.Status != "" || r.queryTargetMet(q) {
 			continue
 		}
-		out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=15", exe, q.Profile).CombinedOutput()
+		out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=25", exe, q.Profile).CombinedOutput()
 		if err != nil {
 			r.pprofs[q.Name] = fmt.Sprintf("pprof failed: %v\n%s", err, out)
 			continue
 		}
 		r.pprofs[q.Name] = trimPprof(string(out))
+	}
+	if p := filepath.Join(r.cfg.dir, "pprof", "refresh.pprof"); len(r.refresh) > 0 {
+		if out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=25", exe, p).CombinedOutput(); err == nil {
+			r.pprofs["full REFRESH"] = trimPprof(string(out))
+		}
 	}
 }
 
