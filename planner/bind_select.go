@@ -22,7 +22,11 @@ func (b *binder) bindResultSet(q ast.ResultSetNode, sc *scope) (lnode, error) {
 		return b.bindSelect(x, sc)
 	case *ast.SetOprStmt:
 		if x.With != nil {
-			return nil, b.errAt(x, sqlerr.ErrNotSupported, "WITH (common table expressions) is not supported yet")
+			pop, err := b.pushWith(x.With)
+			if err != nil {
+				return nil, err
+			}
+			defer pop()
 		}
 		n, err := b.bindSetOprList(x.SelectList, sc)
 		if err != nil {
@@ -40,7 +44,11 @@ type field struct {
 
 func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 	if sel.With != nil {
-		return nil, b.errAt(sel, sqlerr.ErrNotSupported, "WITH (common table expressions) is not supported yet")
+		pop, err := b.pushWith(sel.With)
+		if err != nil {
+			return nil, err
+		}
+		defer pop()
 	}
 	if sel.Kind != ast.SelectStmtKindSelect {
 		return nil, b.errAt(sel, sqlerr.ErrNotSupported, "%s statements are not supported yet", sel.Kind.String())
@@ -506,6 +514,13 @@ func (b *binder) bindTable(tn *ast.TableName, alias string, sc *scope) (lnode, [
 		}
 		asOf = a
 	}
+	if tn.Schema.O == "" {
+		for i := len(b.ctes) - 1; i >= 0; i-- {
+			if cte := b.ctes[i]; strings.EqualFold(cte.Name.O, name) {
+				return b.bindCTE(cte, alias, i)
+			}
+		}
+	}
 	lookup := name
 	if tn.Schema.O != "" {
 		// The catalog resolves qualified names (system.jobs).
@@ -552,12 +567,12 @@ func (b *binder) bindView(v *catalog.ViewDef, alias string) (lnode, []column, er
 		return nil, nil, b.errAtWord(v.ViewName, sqlerr.ErrWrongObject, "View '%s' is not a query", v.ViewName)
 	}
 	// the view's text is its own statement for error positions
-	saved := b.text
-	b.text = v.SQL
+	saved, savedCTEs := b.text, b.ctes
+	b.text, b.ctes = v.SQL, nil // a view sees no CTEs of the query using it
 	b.views++
 	plan, err := b.bindResultSet(q, &scope{})
 	b.views--
-	b.text = saved
+	b.text, b.ctes = saved, savedCTEs
 	if err != nil {
 		e := sqlerr.Wrap(err)
 		return nil, nil, b.errAtWord(v.ViewName, e.Code, "in view '%s': %s", v.ViewName, e.Msg)
@@ -600,4 +615,36 @@ func (b *binder) bindAsOf(a *ast.AsOfClause) (*catalog.AsOf, error) {
 		return &catalog.AsOf{Version: v.Value}, nil
 	}
 	return nil, b.errAt(a.TsExpr, sqlerr.ErrWrongArguments, "AS OF TIMESTAMP needs a time, got %s", c.v.DataType())
+}
+
+// pushWith makes a WITH clause's names visible; pop removes them.
+func (b *binder) pushWith(w *ast.WithClause) (func(), error) {
+	if w.IsRecursive {
+		return nil, b.errAt(w, sqlerr.ErrNotSupported, "WITH RECURSIVE is not supported yet")
+	}
+	n := len(b.ctes)
+	b.ctes = append(b.ctes[:n:n], w.CTEs...)
+	return func() { b.ctes = b.ctes[:n] }, nil
+}
+
+// bindCTE binds a common table expression where it is referenced, like a
+// view: each reference gets its own plan. A CTE sees only the CTEs defined
+// before it.
+func (b *binder) bindCTE(cte *ast.CommonTableExpression, alias string, idx int) (lnode, []column, error) {
+	saved := b.ctes
+	b.ctes = b.ctes[:idx:idx]
+	defer func() { b.ctes = saved }()
+	b.views++
+	defer func() { b.views-- }()
+	if b.views > 32 {
+		return nil, nil, b.errAtWord(cte.Name.O, sqlerr.ErrNotSupported, "common table expression '%s' nests too deeply", cte.Name.O)
+	}
+	plan, err := b.bindResultSet(cte.Query.Query, &scope{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(cte.ColNameList) > 0 && len(cte.ColNameList) != len(plan.cols()) {
+		return nil, nil, b.errAtWord(cte.Name.O, 1353, "In definition of view, derived table or common table expression, SELECT list and column names list have different column counts")
+	}
+	return plan, requalify(plan.cols(), alias, cte.ColNameList), nil
 }

@@ -27,6 +27,8 @@ type binder struct {
 	// looseGroupBy: ungrouped columns become ANY_VALUE (sql_mode without
 	// ONLY_FULL_GROUP_BY)
 	looseGroupBy bool
+	// ctes are the WITH clauses in effect, innermost last
+	ctes []*ast.CommonTableExpression
 	ec           *functions.EvalContext
 }
 

@@ -205,6 +205,9 @@ func TestSubqueries(t *testing.T) {
 		{sql: "SELECT (SELECT x FROM t2)", code: sqlerr.ErrSubqueryNRows},
 		{sql: "SELECT a FROM t1 WHERE a = (SELECT x, name FROM t2)", code: sqlerr.ErrOperandColumns},
 		{sql: "SELECT s.a FROM (SELECT a, b FROM t1 WHERE b > 104) AS s WHERE s.a < 112 ORDER BY 1", want: []string{"107", "111"}},
+		{sql: "WITH s AS (SELECT a, b FROM t1 WHERE b > 104), u (k) AS (SELECT a FROM s WHERE a < 112) SELECT p.k, q.k FROM u p, u q WHERE p.k < q.k", want: []string{"107 111"}},
+		{sql: "WITH s AS (SELECT 1 AS one) SELECT one FROM s UNION SELECT 2 ORDER BY 1", want: []string{"1", "2"}},
+		{sql: "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r", code: sqlerr.ErrNotSupported},
 	})
 	c.check(t)
 }
