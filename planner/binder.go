@@ -29,7 +29,7 @@ type binder struct {
 	looseGroupBy bool
 	// ctes are the WITH clauses in effect, innermost last
 	ctes []*ast.CommonTableExpression
-	ec           *functions.EvalContext
+	ec   *functions.EvalContext
 }
 
 func newBinder(ctx context.Context, cat catalog.Resolver, text string, params []any) *binder {
