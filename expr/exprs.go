@@ -144,9 +144,9 @@ func (c *Call) Eval(ec *functions.EvalContext, batch arrow.RecordBatch) (out arr
 	if c.Fn.NewInstance != nil {
 		// Stateful and user functions: one instance per Call node, so one per
 		// plan (per statement, or per job worker).
-		inst, err := c.instance(ec)
-		if err != nil {
-			return nil, err
+		inst, ierr := c.instance(ec)
+		if ierr != nil {
+			return nil, ierr
 		}
 		out, err = inst.Call(withRowAddrs(ec, batch), args, n)
 	} else if c.Fn.Kernel != nil {

@@ -90,7 +90,7 @@ func Backfill(ctx context.Context, env *Env, table, column, where string, opts O
 		if runCtx.Err() != nil {
 			return nil, &sqlerr.Error{Code: sqlerr.ErrQueryCanceled, Msg: fmt.Sprintf("backfill of %s cancelled (job %s); committed fragments are kept and checkpoints are reused by the next run", target, tr.ID()), Cause: err}
 		}
-		return nil, sqlerr.Wrap(fmt.Errorf("backfill of %s failed (job %s): %w", target, tr.ID(), err))
+		return nil, jobError(err, "backfill of %s failed (job %s)", target, tr.ID())
 	}
 	out.JobID = rec.ID
 	out.TasksReused = rec.Counters.TasksReused

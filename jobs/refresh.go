@@ -245,7 +245,7 @@ func Refresh(ctx context.Context, env *Env, name string, opts Options) (*Outcome
 		if errors.Is(err, context.Canceled) {
 			return nil, &sqlerr.Error{Code: sqlerr.ErrQueryCanceled, Msg: fmt.Sprintf("refresh of '%s' cancelled (job %s); committed work is kept and checkpoints are reused by the next run", name, tr.ID()), Cause: err}
 		}
-		return nil, sqlerr.Wrap(fmt.Errorf("refresh of '%s' failed (job %s): %w", name, tr.ID(), err))
+		return nil, jobError(err, "refresh of '%s' failed (job %s)", name, tr.ID())
 	}
 	out.JobID = rec.ID
 	out.TasksReused = rec.Counters.TasksReused
@@ -806,4 +806,11 @@ func jobEval(ctx context.Context, env *Env, tr *Tracker) *functions.EvalContext 
 		}
 	}
 	return ec
+}
+
+// jobError prefixes a job's failure with what failed and the job id,
+// keeping the MySQL error code of the cause.
+func jobError(err error, format string, args ...any) error {
+	e := sqlerr.Wrap(err)
+	return &sqlerr.Error{Code: e.Code, SQLState: e.SQLState, Msg: fmt.Sprintf(format, args...) + ": " + e.Msg, Cause: err}
 }
