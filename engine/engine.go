@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -70,6 +71,9 @@ type Engine struct {
 
 	jobs   *jobs.Store
 	errlog *jobs.ErrorLog
+
+	// looseGroupBy is sql_mode without ONLY_FULL_GROUP_BY (SET sql_mode).
+	looseGroupBy atomic.Bool
 }
 
 // Open opens (creating if needed) the database folder dir.
@@ -220,6 +224,12 @@ func (s *session) runAST(node ast.StmtNode) (*Result, error) {
 		return &Result{}, nil
 	case *ast.BeginStmt, *ast.CommitStmt, *ast.RollbackStmt:
 		return nil, sqlerr.New(sqlerr.ErrNotSupported, "transactions are not supported: every statement commits on its own")
+	case *ast.SetStmt:
+		if loose, ok := planner.SQLModeChange(n, s.e.looseGroupBy.Load()); ok {
+			s.e.looseGroupBy.Store(loose)
+			return &Result{}, nil
+		}
+		return nil, sqlerr.New(sqlerr.ErrNotSupported, "SET is supported only for sql_mode (ONLY_FULL_GROUP_BY)")
 	case *ast.UseStmt:
 		return nil, sqlerr.New(sqlerr.ErrNotSupported, "USE is not supported: a GenevaSQL database is one folder (--db DIR)")
 	}
@@ -236,7 +246,7 @@ func stmtKind(node ast.StmtNode) string {
 
 // query plans and runs SELECT, set operations, DML and EXPLAIN.
 func (s *session) query(node ast.StmtNode) (*Result, error) {
-	pl := &planner.Planner{Catalog: s.e.cat}
+	pl := &planner.Planner{Catalog: s.e.cat, LooseGroupBy: s.e.looseGroupBy.Load()}
 	plan, err := pl.Plan(s.ctx, node, s.params)
 	if err != nil {
 		return nil, err

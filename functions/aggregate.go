@@ -860,7 +860,7 @@ func anyValueResolver(args []arrow.DataType, distinct bool) (*BoundAggregate, er
 	// Any value will do, and MIN keeps a copy instead of pinning whole input
 	// batches; only types without an order (vectors) keep a slice of the row.
 	if b, err := minMaxResolver("any_value", false)(args, distinct); err == nil {
-		return b, nil
+		return keepType(b, args[0]), nil
 	}
 	t := CanonicalType(args[0])
 	return newAgg("any_value", []arrow.DataType{t}, t, distinct, func(AggOptions) aggState { return &anyValueState{typ: t} }), nil
@@ -886,4 +886,39 @@ func registerAggregates(r *Registry) {
 		r.Register(aggEntry(x.name, "(number) -> DOUBLE", "statistical aggregate", statResolver(x.name, x.kind)))
 	}
 	r.Register(aggEntry("any_value", "(any) -> same", "some non-NULL value of the group", anyValueResolver))
+}
+
+// keepType makes an aggregate that computes in a canonical type return its
+// argument's own type (ANY_VALUE of an INT column is an INT), casting the
+// finished values back; the planner can then substitute the aggregate for
+// the column without changing its type.
+func keepType(b *BoundAggregate, t arrow.DataType) *BoundAggregate {
+	if arrow.TypeEqual(b.ReturnType, t) || !CanCast(b.ReturnType, t) {
+		return b
+	}
+	inner := b.New
+	out := *b
+	out.ReturnType = t
+	out.New = func(mem memory.Allocator, opts AggOptions) (Accumulator, error) {
+		acc, err := inner(mem, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &castAcc{Accumulator: acc, to: t}, nil
+	}
+	return &out
+}
+
+type castAcc struct {
+	Accumulator
+	to arrow.DataType
+}
+
+func (c *castAcc) Finish(mem memory.Allocator, ngroups int) (arrow.Array, error) {
+	a, err := c.Accumulator.Finish(mem, ngroups)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Release()
+	return Cast(&EvalContext{Mem: mem}, a, c.to)
 }

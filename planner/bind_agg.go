@@ -139,7 +139,11 @@ func (a *aggBuilder) anyValue(c *colRef) error {
 		return err
 	}
 	col := column{id: c.id, name: c.name, t: fn.ReturnType}
-	a.node.aggs = append(a.node.aggs, aggCall{agg: &aggExpr{fn: fn, args: []lexpr{c}}, col: col})
+	var arg lexpr = c
+	if len(fn.ArgTypes) == 1 && fn.ArgTypes[0] != nil {
+		arg = a.b.cast(c, fn.ArgTypes[0])
+	}
+	a.node.aggs = append(a.node.aggs, aggCall{agg: &aggExpr{fn: fn, args: []lexpr{arg}}, col: col})
 	a.aggKey[k] = col.ref()
 	return nil
 }
