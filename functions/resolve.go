@@ -259,6 +259,10 @@ func concreteFor(want, actual arrow.DataType) arrow.DataType {
 		if IsVector(actual) {
 			return actual
 		}
+		if IsNull(actual) {
+			// A NULL literal must not become a placeholder-sized vector.
+			return Vector(1)
+		}
 		return AnyVector
 	}
 	return want

@@ -15,6 +15,10 @@ import (
 // dimension; f returns ok=false to yield NULL (e.g. cosine with a zero vector).
 func vecPairKernel(f func(a, b []float32) (float64, bool)) Kernel {
 	return func(ec *EvalContext, args []arrow.Array, n int) (arrow.Array, error) {
+		if allNull(args[0]) || allNull(args[1]) {
+			// NULL has no dimension: the answer is NULL whatever the other side.
+			return NullArray(ec.mem(), Float64, n), nil
+		}
 		av, ad := vectorData(args[0])
 		bv, bd := vectorData(args[1])
 		if ad != bd {
@@ -133,3 +137,5 @@ func registerVector(r *Registry) {
 	r.Register(NewScalarEntry("vec_as_text", "vector as text '[0.1,0.2]'", Immutable, Overload{Args: v1, Return: Utf8,
 		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) { return castToString(ec, a[0]) }}))
 }
+
+func allNull(a arrow.Array) bool { return a.Len() > 0 && a.NullN() == a.Len() }
