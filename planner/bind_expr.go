@@ -360,6 +360,14 @@ func (b *binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ec exprCtx) (lexpr
 		}
 		args = append(args, v)
 	}
+	// DATE '…', TIMESTAMP '…' and TIME '…' literals: a cast of the string.
+	switch name {
+	case ast.DateLiteral, ast.TimestampLiteral, ast.TimeLiteral:
+		if len(args) == 1 {
+			to := map[string]arrow.DataType{ast.DateLiteral: functions.Date32, ast.TimestampLiteral: functions.Datetime, ast.TimeLiteral: functions.Time}[name]
+			return b.fold(b.cast(args[0], to))
+		}
+	}
 	return b.call(name, args, x)
 }
 
