@@ -99,7 +99,7 @@ func (r *report) markdown() string {
 		}
 	}
 	if len(r.pprofs) > 0 {
-		b.WriteString("### CPU profiles of GenevaSQL for missed query targets (`go tool pprof -top`, last timed run)\n\n")
+		b.WriteString("### CPU profiles of GenevaSQL for missed query targets (`go tool pprof -top -cum`, last timed run; harness frames removed)\n\n")
 		var names []string
 		for n := range r.pprofs {
 			names = append(names, n)

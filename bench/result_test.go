@@ -104,3 +104,15 @@ func TestSpliceReport(t *testing.T) {
 		t.Fatalf("splice = %q, want %q", got, want)
 	}
 }
+
+func TestTrimPprof(t *testing.T) {
+	in := "File: x\nType: cpu\n      flat  flat%   sum%        cum   cum%\n" +
+		"         0     0%     0%      1.8s 54%  main.runOne\n" +
+		"         0     0%     0%      1.8s 54%  runtime.main\n" +
+		"     0.2s   10%    10%      1.2s 40%  github.com/genevasql/genevasql/executor.(*sortOp).build\n"
+	want := "      flat  flat%   sum%        cum   cum%\n" +
+		"     0.2s   10%    10%      1.2s 40%  github.com/genevasql/genevasql/executor.(*sortOp).build\n"
+	if got := trimPprof(in); got != want {
+		t.Fatalf("trimPprof = %q, want %q", got, want)
+	}
+}

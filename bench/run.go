@@ -260,7 +260,7 @@ func (r *report) collectProfiles() {
 		if q.Profile == "" || q.Status != "" || r.queryTargetMet(q) {
 			continue
 		}
-		out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=25", exe, q.Profile).CombinedOutput()
+		out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=40", exe, q.Profile).CombinedOutput()
 		if err != nil {
 			r.pprofs[q.Name] = fmt.Sprintf("pprof failed: %v\n%s", err, out)
 			continue
@@ -268,18 +268,36 @@ func (r *report) collectProfiles() {
 		r.pprofs[q.Name] = trimPprof(string(out))
 	}
 	if p := filepath.Join(r.cfg.dir, "pprof", "refresh.pprof"); len(r.refresh) > 0 {
-		if out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=25", exe, p).CombinedOutput(); err == nil {
+		if out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=40", exe, p).CombinedOutput(); err == nil {
 			r.pprofs["full REFRESH"] = trimPprof(string(out))
 		}
 	}
 }
 
-// trimPprof drops pprof's header lines up to the column titles.
+// trimPprof drops pprof's header lines up to the column titles and the
+// harness's own frames (main.*, runtime.main), which every query shares, and
+// keeps the first 20 lines that remain.
 func trimPprof(s string) string {
 	if i := strings.Index(s, "      flat  flat%"); i >= 0 {
-		return s[i:]
+		s = s[i:]
 	}
-	return s
+	var keep []string
+	for _, line := range strings.Split(s, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 {
+			fn := f[len(f)-1]
+			if strings.HasPrefix(fn, "main.") || fn == "runtime.main" {
+				continue
+			}
+		}
+		if line != "" {
+			keep = append(keep, line)
+		}
+		if len(keep) == 21 {
+			break
+		}
+	}
+	return strings.Join(keep, "\n") + "\n"
 }
 
 func (r *report) queryTargetMet(q queryResult) bool {
