@@ -20,6 +20,8 @@ const (
 	MetaSQLType = "genevasql:sql_type"
 	// MetaJSON marks a utf8 column holding JSON documents.
 	MetaJSON = "genevasql:json"
+	// MetaDefault is the column's DEFAULT expression (SQL text).
+	MetaDefault = "genevasql:default"
 )
 
 // ArrowType maps a MySQL column type (as TiDB parses it) to the Arrow type

@@ -63,8 +63,15 @@ func (s *session) createTable(n *ast.CreateTableStmt) (*Result, error) {
 func columnFromDef(c *ast.ColumnDef) (arrow.Field, string, error) {
 	notNull := false
 	computed := ""
+	def := ""
 	for _, o := range c.Options {
 		switch o.Tp {
+		case ast.ColumnOptionDefaultValue:
+			txt, err := restoreSQL(o.Expr)
+			if err != nil {
+				return arrow.Field{}, "", err
+			}
+			def = txt
 		case ast.ColumnOptionNotNull, ast.ColumnOptionPrimaryKey:
 			notNull = true
 		case ast.ColumnOptionGenerated:
@@ -83,6 +90,11 @@ func columnFromDef(c *ast.ColumnDef) (arrow.Field, string, error) {
 		e := sqlerr.Wrap(err)
 		e.Msg = "column '" + c.Name.Name.O + "': " + e.Msg
 		return f, "", e
+	}
+	if def != "" && !strings.EqualFold(def, "NULL") {
+		keys := append(f.Metadata.Keys(), catalog.MetaDefault)
+		vals := append(f.Metadata.Values(), def)
+		f.Metadata = arrow.NewMetadata(keys, vals)
 	}
 	return f, computed, nil
 }

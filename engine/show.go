@@ -24,9 +24,17 @@ func (s *session) show(n *ast.ShowStmt) (*Result, error) {
 				continue
 			}
 			kind := map[string]string{"table": "BASE TABLE", "view": "VIEW", "materialized view": "MATERIALIZED VIEW"}[t.Kind]
-			rows = append(rows, []any{t.Name, kind})
+			if n.Full {
+				rows = append(rows, []any{t.Name, kind})
+			} else {
+				rows = append(rows, []any{t.Name})
+			}
 		}
-		return s.rowsResult(stringSchema(col, "Table_type"), rows)
+		// As in MySQL, SHOW FULL TABLES adds the kind of each table.
+		if n.Full {
+			return s.rowsResult(stringSchema(col, "Table_type"), rows)
+		}
+		return s.rowsResult(stringSchema(col), rows)
 	case ast.ShowColumns:
 		return s.describe(n.Table.Name.O)
 	case ast.ShowCreateTable:

@@ -8,6 +8,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/parser"
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
@@ -96,7 +97,10 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 		}
 		p := &lProject{child: q, out: out, strict: true}
 		for i, f := range fields {
-			var e lexpr = &constExpr{v: scalar.MakeNullScalar(f.Type)}
+			e, err := b.defaultValue(f)
+			if err != nil {
+				return nil, err
+			}
 			for j, t := range target {
 				if t == i {
 					e = &castExpr{arg: qc[j].ref(), to: f.Type}
@@ -117,7 +121,11 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 			}
 			vals := make([]lexpr, len(fields))
 			for i, f := range fields {
-				vals[i] = &constExpr{v: scalar.MakeNullScalar(f.Type)}
+				d, err := b.defaultValue(f)
+				if err != nil {
+					return nil, err
+				}
+				vals[i] = d
 			}
 			for j, e := range row {
 				if _, ok := e.(*ast.DefaultExpr); ok {
@@ -272,4 +280,22 @@ func (b *binder) bindUpdate(s *ast.UpdateStmt) (lnode, error) {
 	p.exprs = append(p.exprs, scan.rowAddrCol.ref())
 	p.out = append(p.out, ra)
 	return &lUpdate{tbl: tbl, child: p, rowAddr: ra.id, newCols: ids}, nil
+}
+
+// defaultValue is a column's DEFAULT (recorded in its field metadata by
+// CREATE TABLE), cast to the column's type, or NULL.
+func (b *binder) defaultValue(f arrow.Field) (lexpr, error) {
+	text, ok := f.Metadata.GetValue(catalog.MetaDefault)
+	if !ok || text == "" {
+		return &constExpr{v: scalar.MakeNullScalar(f.Type)}, nil
+	}
+	node, err := parser.ParseExpr(text)
+	if err != nil {
+		return nil, err
+	}
+	e, err := b.bindExpr(node, &scope{}, exprCtx{clause: inFieldList})
+	if err != nil {
+		return nil, err
+	}
+	return b.cast(e, f.Type), nil
 }
