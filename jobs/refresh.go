@@ -258,7 +258,10 @@ func withDefaults(o Options, env *Env) Options {
 		o.Workers = defaultWorkers()
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 1024
+		// A task is also the unit of checkpointing: big enough that the per-task
+		// cost (plan, open, fsync of the checkpoint) stays small, small enough
+		// that a crash loses little. Expensive functions want WITH (batch_size).
+		o.BatchSize = 16384
 	}
 	if o.CommitEvery <= 0 {
 		o.CommitEvery = 16
