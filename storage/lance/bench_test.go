@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -122,6 +123,12 @@ func BenchmarkScan(b *testing.B) {
 		r.Release()
 	}
 	b.SetBytes(bytes)
+	// Peak memory of a scan: heap in use above what was live before it,
+	// sampled every 16 batches (a scan should hold about one batch).
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapInuse, ms.HeapInuse
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		sc, err := d.Scan(ctx, ScanOptions{})
@@ -139,6 +146,10 @@ func BenchmarkScan(b *testing.B) {
 			}
 			n += int(rec.NumRows())
 			rec.Release()
+			if (n/int(rec.NumRows()))%16 == 0 {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
 		}
 		sc.Close()
 		if n != rows {
@@ -146,4 +157,5 @@ func BenchmarkScan(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak-base)/(1<<20), "peak-scan-heap-MiB")
 }
