@@ -318,6 +318,20 @@ func (s *sortOp) build(ctx context.Context) error {
 			}
 			return err
 		}
+		if s.topK > 0 && s.sorted != nil && int64(len(s.order)) == s.topK {
+			// Once topK rows are kept, only rows that beat the worst of them
+			// can matter: drop the others before buffering, so most batches
+			// cost one comparison per row instead of a sort.
+			fb, err := s.beatWorst(ctx, b)
+			b.Release()
+			if err != nil {
+				return err
+			}
+			if fb == nil {
+				continue
+			}
+			b = fb
+		}
 		s.buf = append(s.buf, b)
 		s.bufRows += b.NumRows()
 		if threshold > 0 && s.bufRows >= threshold {
@@ -333,6 +347,48 @@ func (s *sortOp) build(ctx context.Context) error {
 		s.order = s.order[min(int64(len(s.order)), s.offset):]
 	}
 	return nil
+}
+
+// beatWorst returns the rows of b that sort strictly before the worst kept
+// row (nil if none). A tie does not beat it: the kept row arrived first.
+func (s *sortOp) beatWorst(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
+	ec := s.env.evalCtx(ctx)
+	w := int64(s.order[len(s.order)-1])
+	worst := s.sorted.NewSlice(w, w+1)
+	defer worst.Release()
+	arrs := make([]arrow.Array, len(s.keys))
+	defer releaseArrays(arrs)
+	for i, k := range s.keys {
+		wa, err := k.Expr.Eval(ec, worst)
+		if err != nil {
+			return nil, err
+		}
+		ba, err := k.Expr.Eval(ec, b)
+		if err != nil {
+			wa.Release()
+			return nil, err
+		}
+		arrs[i], err = array.Concatenate([]arrow.Array{wa, ba}, s.env.mem())
+		wa.Release()
+		ba.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	ks, err := newKeyCmps(arrs, s.keys)
+	if err != nil {
+		return nil, err
+	}
+	var idx []int32
+	for i := 1; i <= int(b.NumRows()); i++ {
+		if compareRows(ks, i, 0) < 0 {
+			idx = append(idx, int32(i-1))
+		}
+	}
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	return takeBatch(ctx, s.env.mem(), s.Schema(), b, idx)
 }
 
 // compact sorts everything buffered into s.sorted/s.order, keeping topK rows
