@@ -389,7 +389,7 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (lnode, []column, erro
 			return b.bindTable(src, alias, sc)
 		case *ast.SelectStmt, *ast.SetOprStmt:
 			if alias == "" {
-				return nil, nil, b.errAt(x, sqlerr.ErrNotSupported, "Every derived table must have its own alias")
+				return nil, nil, b.errAt(x, 1248, "Every derived table must have its own alias")
 			}
 			plan, err := b.bindResultSet(src, &scope{})
 			if err != nil {
