@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -160,6 +162,7 @@ type toStored struct {
 	in     RecordStream
 	schema *arrow.Schema
 	mem    memory.Allocator
+	row    int64 // rows seen so far, for error messages
 }
 
 func (t *LanceTable) storedStream(in RecordStream) RecordStream {
@@ -175,6 +178,9 @@ func (c *toStored) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 	defer rec.Release()
 	in := rec.Schema()
+	if err := c.checkLengths(rec); err != nil {
+		return nil, err
+	}
 	cols := make([]arrow.Array, len(c.schema.Fields()))
 	var made []arrow.Array
 	for i, f := range c.schema.Fields() {
@@ -301,3 +307,55 @@ func (r *streamReader) Record() arrow.RecordBatch      { return r.cur }
 func (r *streamReader) Err() error                     { return r.err }
 
 var _ array.RecordReader = (*streamReader)(nil)
+
+// checkLengths enforces VARCHAR(n)/CHAR(n) as MySQL's strict mode does:
+// a longer value is error 1406 naming the column and the row.
+func (c *toStored) checkLengths(rec arrow.RecordBatch) error {
+	in := rec.Schema()
+	for i, f := range in.Fields() {
+		col, ok := rec.Column(i).(*array.String)
+		if !ok {
+			continue
+		}
+		n := declaredLength(c.schema, f.Name)
+		if n <= 0 {
+			continue
+		}
+		for r := 0; r < col.Len(); r++ {
+			if col.IsValid(r) {
+				v := col.Value(r)
+				if len(v) > n && utf8.RuneCountInString(v) > n {
+					c.row += int64(r)
+					return sqlerr.New(1406, "Data too long for column '%s' at row %d", f.Name, c.row+1)
+				}
+			}
+		}
+	}
+	c.row += rec.NumRows()
+	return nil
+}
+
+// declaredLength reads n from a stored column declared VARCHAR(n) or CHAR(n).
+func declaredLength(schema *arrow.Schema, name string) int {
+	idx := schema.FieldIndices(name)
+	if len(idx) == 0 {
+		return 0
+	}
+	t, ok := schema.Field(idx[0]).Metadata.GetValue(MetaSQLType)
+	if !ok {
+		return 0
+	}
+	t = strings.ToLower(t)
+	if !strings.HasPrefix(t, "varchar(") && !strings.HasPrefix(t, "char(") {
+		return 0
+	}
+	open, end := strings.IndexByte(t, '('), strings.IndexByte(t, ')')
+	if end < open {
+		return 0
+	}
+	n, err := strconv.Atoi(t[open+1 : end])
+	if err != nil {
+		return 0
+	}
+	return n
+}
