@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/catalog"
-	"github.com/genevasql/genevasql/executor"
 	"github.com/genevasql/genevasql/functions"
 	"github.com/genevasql/genevasql/parser"
 	"github.com/genevasql/genevasql/planner"
@@ -329,42 +328,7 @@ func newBackfillWorker(ctx context.Context, env *Env, tr *Tracker, t *catalog.La
 
 func (w *backfillWorker) Run(ctx context.Context, t Task) error {
 	w.table.task = t
-	op, err := w.plan.Open(ctx, &executor.Env{Eval: w.eval, BatchSize: int(t.End - t.Start), KeepInstances: true})
-	if err != nil {
-		return err
-	}
-	var out []arrow.RecordBatch
-	defer func() {
-		for _, b := range out {
-			b.Release()
-		}
-	}()
-	err = func() error {
-		defer op.Close()
-		for {
-			rec, err := op.Next(ctx)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			b, err := w.convert(rec)
-			rec.Release()
-			if err != nil {
-				return err
-			}
-			out = append(out, b)
-		}
-	}()
-	if err != nil {
-		return err
-	}
-	if err := w.cps.Save(t.Key, w.schema, out); err != nil {
-		return err
-	}
-	w.tr.RowsRead.Add(t.End - t.Start)
-	return nil
+	return runTask(ctx, w.plan, w.eval, t, w.cps, w.schema, w.tr, w.convert)
 }
 
 // convert turns (_rowaddr, value) into (offset, value of the column's type).

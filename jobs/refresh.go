@@ -703,7 +703,16 @@ func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.Lanc
 
 func (w *viewWorker) Run(ctx context.Context, t Task) error {
 	w.table.task = t
-	op, err := w.plan.Open(ctx, &executor.Env{Eval: w.eval, BatchSize: int(t.End - t.Start), KeepInstances: true})
+	return runTask(ctx, w.plan, w.eval, t, w.cps, w.schema, w.tr, func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+		return array.NewRecordBatch(w.schema, rec.Columns(), rec.NumRows()), nil
+	})
+}
+
+// runTask runs a worker's plan over one task's rows, converts each output
+// batch, and checkpoints the result durably before reporting the task done.
+func runTask(ctx context.Context, plan *planner.Plan, eval *functions.EvalContext, t Task, cps *Checkpoints,
+	schema *arrow.Schema, tr *Tracker, convert func(arrow.RecordBatch) (arrow.RecordBatch, error)) error {
+	op, err := plan.Open(ctx, &executor.Env{Eval: eval, BatchSize: int(t.End - t.Start), KeepInstances: true})
 	if err != nil {
 		return err
 	}
@@ -723,17 +732,21 @@ func (w *viewWorker) Run(ctx context.Context, t Task) error {
 			if err != nil {
 				return err
 			}
-			out = append(out, array.NewRecordBatch(w.schema, rec.Columns(), rec.NumRows()))
+			b, err := convert(rec)
 			rec.Release()
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
 		}
 	}()
 	if err != nil {
 		return err
 	}
-	if err := w.cps.Save(t.Key, w.schema, out); err != nil {
+	if err := cps.Save(t.Key, schema, out); err != nil {
 		return err
 	}
-	w.tr.RowsRead.Add(t.End - t.Start)
+	tr.RowsRead.Add(t.End - t.Start)
 	return nil
 }
 
