@@ -180,6 +180,8 @@ type session struct {
 	stmt   parser.Statement
 	params []any
 	now    time.Time
+	// mem, if set, replaces the engine's allocator for small results.
+	mem memory.Allocator
 }
 
 func (s *session) evalContext(strict bool) *functions.EvalContext {
@@ -291,7 +293,11 @@ func drainCount(ctx context.Context, op executor.Operator) (int64, error) {
 
 // rowsResult builds a small result (SHOW, DESCRIBE) from Go values.
 func (s *session) rowsResult(schema *arrow.Schema, rows [][]any) (*Result, error) {
-	rec, err := buildRecord(s.e.cfg.Mem, schema, rows)
+	mem := s.mem
+	if mem == nil {
+		mem = s.e.cfg.Mem
+	}
+	rec, err := buildRecord(mem, schema, rows)
 	if err != nil {
 		return nil, err
 	}

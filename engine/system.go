@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/catalog"
 	"github.com/genevasql/genevasql/jobs"
@@ -13,7 +14,10 @@ import (
 // System tables (system.jobs, system.errors, system.functions) are built
 // from the job records, error log and registry when a statement reads them.
 func (e *Engine) systemTables(ctx context.Context, name string) (catalog.Table, bool) {
-	s := &session{e: e, ctx: ctx}
+	// The table outlives the statement's reader (a scan may run after the
+	// planner is done with it), so its few rows live in Go-managed memory
+	// rather than the engine's allocator, which expects every buffer back.
+	s := &session{e: e, ctx: ctx, mem: memory.NewGoAllocator()}
 	var res *Result
 	var err error
 	switch name {
