@@ -75,6 +75,9 @@ func visibleSchema(ds *lance.Dataset) *arrow.Schema {
 	return arrow.NewSchema(fs, &md)
 }
 
+// CountRows is the number of live rows of the pinned version.
+func (t *LanceTable) CountRows() int64 { return t.ds.CountRows() }
+
 // IsMaterializedView reports whether the dataset is a materialized view.
 func (t *LanceTable) IsMaterializedView() bool {
 	return t.ds.SchemaMetadata()[MetaKind] == "materialized_view"

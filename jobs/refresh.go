@@ -369,7 +369,7 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 		}
 		rdr, err := checkpointReader(cps, mvSchema, gtasks, extra)
 		if err != nil {
-			return nil, err
+			return nil, conflictIfAdvanced(ctx, ds, def.Name, err)
 		}
 		change := lance.Change{Delete: del, SetMetadata: Meta(def, newWM), BaseVersion: baseVersion}
 		if rdr != nil {
@@ -385,7 +385,7 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 			if errors.Is(err, lance.ErrConflict) {
 				return nil, sqlerr.New(sqlerr.ErrConflict, "materialized view '%s' was refreshed by another job at the same time; this refresh committed nothing more (run it again to finish)", def.Name)
 			}
-			return nil, err
+			return nil, conflictIfAdvanced(ctx, ds, def.Name, err)
 		}
 		ds = nds
 		baseVersion = ds.Version()
@@ -829,4 +829,15 @@ func jobEval(ctx context.Context, env *Env, tr *Tracker) *functions.EvalContext 
 func jobError(err error, format string, args ...any) error {
 	e := sqlerr.Wrap(err)
 	return &sqlerr.Error{Code: e.Code, SQLState: e.SQLState, Msg: fmt.Sprintf(format, args...) + ": " + e.Msg, Cause: err}
+}
+
+// conflictIfAdvanced reports err as a concurrent-refresh conflict when the
+// view has been committed by someone else since this refresh read it: a
+// refresh running at the same time shares the checkpoints and removes the
+// ones it committed, so a missing checkpoint means it won.
+func conflictIfAdvanced(ctx context.Context, ds *lance.Dataset, view string, err error) error {
+	if latest, lerr := ds.Latest(ctx); lerr == nil && latest.Version() != ds.Version() {
+		return sqlerr.New(sqlerr.ErrConflict, "materialized view '%s' was refreshed by another job at the same time; this refresh committed nothing more (run it again to finish)", view)
+	}
+	return err
 }

@@ -225,6 +225,16 @@ func reorderJoins(n lnode) lnode {
 		rels = append(rels, reorderJoins(n))
 	}
 	flatten(j)
+	// Start from the largest input: each relation joined next becomes a
+	// hash-join build side, so the big table streams through as the probe
+	// side instead of being built into a hash table.
+	big := 0
+	for i := range rels {
+		if estimateRows(rels[i]) > estimateRows(rels[big]) {
+			big = i
+		}
+	}
+	rels[0], rels[big] = rels[big], rels[0]
 	all := map[int]bool{}
 	relIDs := make([]map[int]bool, len(rels))
 	for i, r := range rels {
@@ -454,4 +464,34 @@ func pruneProjections(n lnode, req map[int]bool) {
 			pruneProjections(c, idSet(c.cols()))
 		}
 	}
+}
+
+// rowCounter is implemented by tables that know their row count cheaply
+// (a Lance dataset's manifest records it).
+type rowCounter interface{ CountRows() int64 }
+
+// estimateRows is a rough row count for join ordering: a table's row count,
+// halved per filter condition; unknown inputs count as 1000 rows.
+func estimateRows(n lnode) int64 {
+	switch x := n.(type) {
+	case *lScan:
+		if rc, ok := x.tbl.(rowCounter); ok {
+			return rc.CountRows()
+		}
+		return 1000
+	case *lFilter:
+		est := estimateRows(x.child)
+		for range x.conds {
+			est /= 2
+		}
+		return max(est, 1)
+	}
+	var est int64
+	for _, k := range n.children() {
+		est = max(est, estimateRows(k))
+	}
+	if est == 0 {
+		est = 1000
+	}
+	return est
 }
