@@ -593,9 +593,15 @@ func (b *binder) bindAsOf(a *ast.AsOfClause) (*catalog.AsOf, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := e.(*constExpr); !ok {
+		// NOW() and other expressions without columns: evaluated once, at plan time.
+		if f, ferr := b.fold(e); ferr == nil {
+			e = f
+		}
+	}
 	c, ok := e.(*constExpr)
 	if !ok || !c.v.IsValid() {
-		return nil, b.errAt(a.TsExpr, sqlerr.ErrWrongArguments, "AS OF TIMESTAMP needs a constant time")
+		return nil, b.errAt(a.TsExpr, sqlerr.ErrWrongArguments, "AS OF TIMESTAMP needs a time known before the query runs (a literal, a version number or NOW())")
 	}
 	switch v := c.v.(type) {
 	case *scalar.String:
