@@ -131,7 +131,11 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 				if _, ok := e.(*ast.DefaultExpr); ok {
 					continue
 				}
+				// Values are written, so they are computed strictly (1/0 is
+				// error 1365, not NULL), also when folded at plan time.
+				b.ec.Strict = true
 				x, err := b.bindExpr(e, empty, exprCtx{clause: inFieldList})
+				b.ec.Strict = false
 				if err != nil {
 					return nil, err
 				}
