@@ -18,6 +18,10 @@ type Change struct {
 	Delete []uint64
 	// Append holds rows to add (nil: none).
 	Append array.RecordReader
+	// Fragments adds data files written ahead by WriteFragments, after
+	// Append's rows. They stay on disk if the commit fails: they belong to
+	// the caller (a job's checkpoints), not to this change.
+	Fragments []PendingFragment
 	// SetMetadata upserts schema metadata keys; an empty value removes one.
 	SetMetadata map[string]string
 	// BaseVersion, when non-zero, must equal the Dataset's version, and the
@@ -99,6 +103,16 @@ func (d *Dataset) Apply(ctx context.Context, c Change) (nd *Dataset, err error) 
 			}
 			op.frags = w.frags
 		}
+		if len(c.Fragments) > 0 {
+			pf, err := d.pendingFragments(ctx, c.Fragments)
+			if err != nil {
+				if w != nil {
+					w.abort(ctx)
+				}
+				return nil, err
+			}
+			op.frags = append(op.frags, pf...)
+		}
 		nd, err := d.commitStrict(ctx, op, c.BaseVersion != 0)
 		if err != nil && w != nil {
 			w.abort(ctx)
@@ -112,6 +126,16 @@ func (d *Dataset) Apply(ctx context.Context, c Change) (nd *Dataset, err error) 
 			return nil, err
 		}
 		op.frags = w.frags
+	}
+	if len(c.Fragments) > 0 {
+		pf, err := d.pendingFragments(ctx, c.Fragments)
+		if err != nil {
+			if w != nil {
+				w.abort(ctx)
+			}
+			return nil, err
+		}
+		op.frags = append(op.frags, pf...)
 	}
 	if len(c.Delete) > 0 {
 		del, err := d.planDeletion(ctx, c.Delete)

@@ -21,6 +21,7 @@ type fileWriter struct {
 	ow   objstore.Writer
 	fw   *format.Writer
 	rows int64
+	sum  *checksumWriter // pending files only
 }
 
 // fragmentWriter splits a stream of batches into data files of at most
@@ -33,6 +34,10 @@ type fragmentWriter struct {
 	cur     *fileWriter
 	frags   []*fragment
 	written []string // data files written, removed again on failure
+	// pending: files are written for a later commit (WriteFragments), not
+	// flushed one by one, and checksummed so a resumed job can verify them.
+	pending bool
+	sums    []uint32
 }
 
 func (d *Dataset) newFragmentWriter(fields []format.Field, schema *arrow.Schema) *fragmentWriter {
@@ -41,16 +46,29 @@ func (d *Dataset) newFragmentWriter(fields []format.Field, schema *arrow.Schema)
 
 func (w *fragmentWriter) open(ctx context.Context) error {
 	name := uuid.NewString() + ".lance"
-	ow, err := w.d.store.Create(ctx, "data/"+name)
+	var ow objstore.Writer
+	var err error
+	if w.pending {
+		ow, err = objstore.CreateDeferred(ctx, w.d.store, "data/"+name)
+	} else {
+		ow, err = w.d.store.Create(ctx, "data/"+name)
+	}
 	if err != nil {
 		return err
 	}
-	fw, err := format.NewWriter(ow, w.fields, format.WriterOptions{Version: w.d.format, Mem: w.d.mem})
+	cur := &fileWriter{name: name, ow: ow}
+	var dst io.Writer = ow
+	if w.pending {
+		cur.sum = newChecksumWriter(ow)
+		dst = cur.sum
+	}
+	fw, err := format.NewWriter(dst, w.fields, format.WriterOptions{Version: w.d.format, Mem: w.d.mem})
 	if err != nil {
 		ow.Abort()
 		return err
 	}
-	w.cur = &fileWriter{name: name, ow: ow, fw: fw}
+	cur.fw = fw
+	w.cur = cur
 	return nil
 }
 
@@ -66,6 +84,9 @@ func (w *fragmentWriter) finishFile() error {
 		return err
 	}
 	w.written = append(w.written, "data/"+c.name)
+	if c.sum != nil {
+		w.sums = append(w.sums, c.sum.Sum())
+	}
 	if st.NumRows != c.rows {
 		return fmt.Errorf("data file %s holds %d rows, wrote %d", c.name, st.NumRows, c.rows)
 	}
@@ -117,6 +138,7 @@ func (w *fragmentWriter) finish() ([]*fragment, error) {
 			return nil, err
 		}
 	} else if w.cur != nil {
+		w.cur.fw.Abort()
 		w.cur.ow.Abort()
 		w.cur = nil
 	}
@@ -126,6 +148,7 @@ func (w *fragmentWriter) finish() ([]*fragment, error) {
 // abort removes everything written; used when a write or commit fails.
 func (w *fragmentWriter) abort(ctx context.Context) {
 	if w.cur != nil {
+		w.cur.fw.Abort() // release the rows it buffered
 		w.cur.ow.Abort()
 		w.cur = nil
 	}

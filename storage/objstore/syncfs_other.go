@@ -1,0 +1,5 @@
+//go:build !linux
+
+package objstore
+
+func syncFS(string) (bool, error) { return false, nil }
