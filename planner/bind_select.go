@@ -11,6 +11,7 @@ import (
 
 	"github.com/genevasql/genevasql/catalog"
 	"github.com/genevasql/genevasql/executor"
+	"github.com/genevasql/genevasql/expr"
 	"github.com/genevasql/genevasql/sqlerr"
 )
 
@@ -594,14 +595,21 @@ func (b *binder) bindAsOf(a *ast.AsOfClause) (*catalog.AsOf, error) {
 		return nil, err
 	}
 	if _, ok := e.(*constExpr); !ok {
-		// NOW() and other expressions without columns: evaluated once, at plan time.
-		if f, ferr := b.fold(e); ferr == nil {
+		// NOW(), other expressions without columns and uncorrelated
+		// subqueries: evaluated once, at plan time, because the version
+		// decides which schema the rest of the statement binds against.
+		f, ferr := b.evalAtPlanTime(e)
+		if ferr != nil {
+			if sqlerr.Wrap(ferr).Code != sqlerr.ErrUnknownSystem {
+				return nil, b.withPos(ferr, a.TsExpr)
+			}
+		} else {
 			e = f
 		}
 	}
 	c, ok := e.(*constExpr)
 	if !ok || !c.v.IsValid() {
-		return nil, b.errAt(a.TsExpr, sqlerr.ErrWrongArguments, "AS OF TIMESTAMP needs a time known before the query runs (a literal, a version number or NOW())")
+		return nil, b.errAt(a.TsExpr, sqlerr.ErrWrongArguments, "AS OF TIMESTAMP needs a time known before the query runs (a literal, a version number, NOW() or a subquery)")
 	}
 	switch v := c.v.(type) {
 	case *scalar.String:
@@ -621,6 +629,28 @@ func (b *binder) bindAsOf(a *ast.AsOfClause) (*catalog.AsOf, error) {
 		return &catalog.AsOf{Version: v.Value}, nil
 	}
 	return nil, b.errAt(a.TsExpr, sqlerr.ErrWrongArguments, "AS OF TIMESTAMP needs a time, got %s", c.v.DataType())
+}
+
+// evalAtPlanTime computes a column-free expression, which may contain
+// uncorrelated subqueries, to a constant by running it now.
+func (b *binder) evalAtPlanTime(e lexpr) (c lexpr, err error) {
+	pb := &physBuilder{b: b}
+	pe, err := lowerExprWith(e, nil, nil, pb)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, s := range pb.subs {
+			s.reset()
+			s.plan.walkExprs(func(x expr.Expr) { _ = expr.Close(x) })
+		}
+		_ = expr.Close(pe)
+	}()
+	v, err := expr.EvalScalar(b.ec, pe)
+	if err != nil {
+		return nil, err
+	}
+	return &constExpr{v: v}, nil
 }
 
 // pushWith makes a WITH clause's names visible; pop removes them.
