@@ -142,6 +142,10 @@ func parseOwn(text string) (OwnStmt, bool, error) {
 		return nil, false, err
 	}
 	p := &ownParser{src: text, toks: toks}
+	if isTriggerStmt(toks) { // CREATE/DROP/SHOW TRIGGER(S): see trigger.go
+		st, err := p.parseTrigger()
+		return st, true, err
+	}
 	if !p.isOwn() {
 		return nil, false, nil
 	}

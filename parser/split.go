@@ -58,6 +58,8 @@ func Split(script string) ([]Statement, error) {
 				return nil, sqlerr.New(sqlerr.ErrParse, "unterminated comment").At(line, col)
 			}
 			i += j + 4
+		case c == ';' && openTriggerBody(script[start:i]):
+			i++ // inside a trigger's BEGIN … END
 		case c == ';':
 			emit(i)
 			i++
