@@ -328,7 +328,7 @@ func newBackfillWorker(ctx context.Context, env *Env, tr *Tracker, t *catalog.La
 
 func (w *backfillWorker) Run(ctx context.Context, t Task) error {
 	w.table.task = t
-	return runTask(ctx, w.plan, w.eval, t, w.cps, w.schema, w.tr, w.convert)
+	return runTask(ctx, w.plan, w.eval, t, w.tr, w.convert, func(out []arrow.RecordBatch) error { return w.cps.Save(t.Key, w.schema, out) })
 }
 
 // convert turns (_rowaddr, value) into (offset, value of the column's type).

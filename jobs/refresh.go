@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -273,8 +272,6 @@ func progressFn(env *Env) func(r *Record, finished bool) { return env.Progress }
 
 func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *catalog.LanceTable, def *ViewDef,
 	wm *Watermark, ch *changes, opts Options) (*Outcome, error) {
-	out := &Outcome{}
-	mvSchema := mv.Dataset().Schema()
 	keyBase := Key(def.Query, functionVersions(env.Catalog.Functions(), def.Query))
 	tasks := tasksFor(ch.compute, int64(opts.BatchSize), keyBase)
 	var total int64
@@ -286,24 +283,13 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	tr.SetNote(fmt.Sprintf("%d fragments to compute, %d to drop, %d with new deletions", len(ch.compute), len(ch.dropAll), len(ch.reconcile)))
 	tr.Tick(true)
 
-	cps, err := NewCheckpoints(env.Catalog.SystemPath("checkpoints", "mv-"+strings.ToLower(def.Name)), env.Mem)
+	cps, err := NewFileCheckpoints(env.Catalog.SystemPath("checkpoints", "mv-"+strings.ToLower(def.Name)))
 	if err != nil {
 		return nil, err
 	}
 	deletes, moved, err := reconcileView(ctx, mv, src, ch)
 	if err != nil {
 		return nil, err
-	}
-	defer func() {
-		for _, m := range moved {
-			m.Release()
-		}
-	}()
-	// Fragments are committed in groups of CommitEvery; the first commit
-	// also applies deletions.
-	byFrag := map[uint64][]Task{}
-	for _, t := range tasks {
-		byFrag[t.Fragment] = append(byFrag[t.Fragment], t)
 	}
 	newWM := &Watermark{SourceVersions: wm.SourceVersions, Fragments: map[uint64]FragState{}}
 	for id, st := range wm.Fragments {
@@ -320,86 +306,40 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	for id := range ch.reconcile {
 		newWM.Fragments[id] = fragState(ch.srcFrags[id])
 	}
+	cm := newViewCommitter(ctx, def, mv, src, cps, tr, opts.CommitEvery, newWM, ch.srcFrags, tasks)
+	cm.deletes, cm.moved, cm.movedRows = deletes, moved.files, moved.rows
 	ds := mv.Dataset()
-	baseVersion := ds.Version()
-	groups := groupFragments(ch.compute, opts.CommitEvery)
-	if len(groups) == 0 {
-		groups = [][]lance.Fragment{nil}
-	}
-	for gi, g := range groups {
-		var gtasks []Task
-		for _, f := range g {
-			gtasks = append(gtasks, byFrag[f.ID]...)
-		}
-		var todo []Task
-		for _, t := range gtasks {
-			if cps.Has(t.Key) {
+	// Tasks finished by an earlier run that died are reused if their files
+	// are whole.
+	var todo []Task
+	for _, t := range tasks {
+		if ps, ok := cps.Load(t.Key); ok {
+			if verifyPending(ctx, ds, ps) {
 				tr.TasksReused.Add(1)
 				tr.TasksDone.Add(1)
 				tr.RowsRead.Add(t.End - t.Start)
+				if err := cm.done(t, ps); err != nil {
+					return nil, err
+				}
 				continue
 			}
-			todo = append(todo, t)
-		}
-		err := RunPool(ctx, opts.Workers, todo, func(ctx context.Context, id int) (Worker, error) {
-			return newViewWorker(ctx, env, tr, src, def, mvSchema, cps)
-		}, func(Task) { tr.TasksDone.Add(1); tr.Tick(false) }, func() bool { return env.Jobs.cancelRequested(tr.ID()) })
-		if err != nil {
-			return nil, err
-		}
-		last := gi == len(groups)-1
-		for _, f := range g {
-			newWM.Fragments[f.ID] = fragState(f)
-		}
-		newWM.Complete = last
-		// The source version this commit reflects (in part, until Complete).
-		newWM.SourceVersions = map[string]uint64{strings.ToLower(def.Source): src.Dataset().Version()}
-		if last {
-			newWM.LastRefresh = time.Now().UTC()
-			newWM.LastJob = tr.ID()
-		}
-		var del []uint64
-		var extra []arrow.RecordBatch
-		var movedRows int64
-		if gi == 0 {
-			del, extra = deletes, moved
-			for _, m := range moved {
-				movedRows += m.NumRows()
-			}
-		}
-		rdr, err := checkpointReader(cps, mvSchema, gtasks, extra)
-		if err != nil {
-			return nil, conflictIfAdvanced(ctx, ds, def.Name, err)
-		}
-		change := lance.Change{Delete: del, SetMetadata: Meta(def, newWM), BaseVersion: baseVersion}
-		if rdr != nil {
-			change.Append = rdr
-		}
-		nds, err := ds.Apply(ctx, change)
-		var rows int64
-		if rdr != nil {
-			rows = rdr.rows - movedRows
-			rdr.Release()
-		}
-		if err != nil {
-			if errors.Is(err, lance.ErrConflict) {
-				return nil, sqlerr.New(sqlerr.ErrConflict, "materialized view '%s' was refreshed by another job at the same time; this refresh committed nothing more (run it again to finish)", def.Name)
-			}
-			return nil, conflictIfAdvanced(ctx, ds, def.Name, err)
-		}
-		ds = nds
-		baseVersion = ds.Version()
-		// Committed: these checkpoints are not needed any more. (Only these:
-		// another refresh of the same view may be writing its own.)
-		for _, t := range gtasks {
+			// Torn by a machine crash (a commit flushes its files first, so
+			// these were never committed): compute the task again.
+			ds.DeletePending(ctx, ps)
 			cps.Delete(t.Key)
 		}
-		tr.Commits.Add(1)
-		tr.RowsCommitted.Add(rows)
-		tr.RowsDeleted.Add(int64(len(del)))
-		out.RowsComputed += rows
-		out.RowsDeleted += int64(len(del))
-		tr.Tick(true)
+		todo = append(todo, t)
+	}
+	err = RunPool(ctx, opts.Workers, todo, func(ctx context.Context, id int) (Worker, error) {
+		return newViewWorker(ctx, env, tr, src, def, ds, cps, cm)
+	}, func(Task) { tr.TasksDone.Add(1); tr.Tick(false) }, func() bool { return env.Jobs.cancelRequested(tr.ID()) })
+	if err != nil {
+		cm.abandon()
+		return nil, err
+	}
+	out, err := cm.finish()
+	if err != nil {
+		return nil, err
 	}
 	out.Message = fmt.Sprintf("materialized view '%s' refreshed: %d rows added, %d rows deleted", def.Name, out.RowsComputed, out.RowsDeleted)
 	return out, nil
@@ -413,12 +353,24 @@ func groupFragments(frags []lance.Fragment, k int) [][]lance.Fragment {
 	return out
 }
 
+// verifyPending reports whether every file of a checkpoint is whole.
+func verifyPending(ctx context.Context, ds *lance.Dataset, ps []lance.PendingFragment) bool {
+	for _, p := range ps {
+		if ds.VerifyPending(ctx, p) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+
 // reconcileView finds the view rows whose source rows are gone, and the
 // rows to move to new source addresses after a compaction (returned as
 // rewritten batches whose old copies are among the deletes).
-func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes) ([]uint64, []arrow.RecordBatch, error) {
+func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes) ([]uint64, *pendingWriter, error) {
+	moved := &pendingWriter{ds: mv.Dataset()}
 	if len(ch.dropAll) == 0 && len(ch.reconcile) == 0 && len(ch.remapOld) == 0 {
-		return nil, nil, nil
+		return nil, moved, nil
 	}
 	live := map[uint64]map[uint32]bool{}
 	need := map[uint64]bool{}
@@ -452,7 +404,7 @@ func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes
 				del = append(del, mvAddr)
 			}
 		})
-		return del, nil, err
+		return del, moved, err
 	}
 	// With compactions to follow, whole rows are read so that moved rows can
 	// be written again with their new source address.
@@ -464,19 +416,13 @@ func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes
 		return nil, nil, err
 	}
 	defer sc.Close()
-	var moved []arrow.RecordBatch
-	release := func() {
-		for _, m := range moved {
-			m.Release()
-		}
-	}
 	for {
 		rec, err := sc.Next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			release()
+			moved.abort(ctx)
 			return nil, nil, err
 		}
 		srcAddrs := rec.Column(srcCol).(*array.Uint64)
@@ -500,14 +446,20 @@ func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes
 		}
 		if len(take) > 0 {
 			b, err := takeRows(ds, rec, schema, take, srcCol, newAddrs)
+			if err == nil {
+				err = moved.add(ctx, b)
+			}
 			if err != nil {
 				rec.Release()
-				release()
+				moved.abort(ctx)
 				return nil, nil, err
 			}
-			moved = append(moved, b)
 		}
 		rec.Release()
+	}
+	if err := moved.flush(ctx); err != nil {
+		moved.abort(ctx)
+		return nil, nil, err
 	}
 	return del, moved, nil
 }
@@ -577,86 +529,6 @@ func scanAddrs(ctx context.Context, ds *lance.Dataset, opts lance.ScanOptions, c
 	}
 }
 
-// checkpointReader streams the checkpoints of tasks as one record reader.
-// Its rows field counts the rows streamed.
-// extra batches (retained here) are streamed first.
-func checkpointReader(cps *Checkpoints, schema *arrow.Schema, tasks []Task, extra []arrow.RecordBatch) (*cpReader, error) {
-	if len(tasks) == 0 && len(extra) == 0 {
-		return nil, nil
-	}
-	for _, t := range tasks {
-		if !cps.Has(t.Key) {
-			return nil, fmt.Errorf("checkpoint of fragment %d rows %d-%d is missing", t.Fragment, t.Start, t.End)
-		}
-	}
-	for _, e := range extra {
-		e.Retain()
-	}
-	return &cpReader{cps: cps, schema: schema, tasks: tasks, pending: append([]arrow.RecordBatch(nil), extra...), refs: 1}, nil
-}
-
-type cpReader struct {
-	cps     *Checkpoints
-	schema  *arrow.Schema
-	tasks   []Task
-	pending []arrow.RecordBatch
-	cur     arrow.RecordBatch
-	err     error
-	refs    int64
-	rows    int64
-	mu      sync.Mutex
-}
-
-func (r *cpReader) Retain()               { r.mu.Lock(); r.refs++; r.mu.Unlock() }
-func (r *cpReader) Schema() *arrow.Schema { return r.schema }
-func (r *cpReader) Err() error            { return r.err }
-func (r *cpReader) RecordBatch() arrow.RecordBatch {
-	return r.cur
-}
-func (r *cpReader) Record() arrow.RecordBatch { return r.cur }
-func (r *cpReader) Release() {
-	r.mu.Lock()
-	r.refs--
-	n := r.refs
-	r.mu.Unlock()
-	if n == 0 {
-		if r.cur != nil {
-			r.cur.Release()
-			r.cur = nil
-		}
-		for _, p := range r.pending {
-			p.Release()
-		}
-		r.pending = nil
-	}
-}
-func (r *cpReader) Next() bool {
-	if r.cur != nil {
-		r.cur.Release()
-		r.cur = nil
-	}
-	for len(r.pending) == 0 {
-		if len(r.tasks) == 0 || r.err != nil {
-			return false
-		}
-		t := r.tasks[0]
-		r.tasks = r.tasks[1:]
-		recs, err := r.cps.Load(t.Key)
-		if err != nil {
-			r.err = err
-			return false
-		}
-		r.pending = recs
-	}
-	rec := r.pending[0]
-	r.pending = r.pending[1:]
-	// Checkpoints were written with the view's schema; rebind to be exact.
-	r.cur = array.NewRecordBatch(r.schema, rec.Columns(), rec.NumRows())
-	rec.Release()
-	r.rows += r.cur.NumRows()
-	return true
-}
-
 // functionVersions lists the user functions a query names with their
 // versions, so that checkpoints of an older version are not reused.
 func functionVersions(reg *functions.Registry, query string) string {
@@ -677,16 +549,18 @@ func functionVersions(reg *functions.Registry, query string) string {
 // viewWorker computes tasks of one incremental view with its own plan, so
 // that stateful functions keep one instance per worker.
 type viewWorker struct {
-	env    *Env
-	tr     *Tracker
-	cps    *Checkpoints
-	schema *arrow.Schema
-	plan   *planner.Plan
-	table  *rangeTable
-	eval   *functions.EvalContext
+	env   *Env
+	tr    *Tracker
+	cps   *FileCheckpoints
+	ds    *lance.Dataset // the view, written to
+	cm    *viewCommitter
+	plan  *planner.Plan
+	table *rangeTable
+	eval  *functions.EvalContext
 }
 
-func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.LanceTable, def *ViewDef, schema *arrow.Schema, cps *Checkpoints) (Worker, error) {
+func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.LanceTable, def *ViewDef, ds *lance.Dataset,
+	cps *FileCheckpoints, cm *viewCommitter) (Worker, error) {
 	node, err := viewQuery(def)
 	if err != nil {
 		return nil, err
@@ -698,20 +572,35 @@ func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.Lanc
 	if err != nil {
 		return nil, err
 	}
-	return &viewWorker{env: env, tr: tr, cps: cps, schema: schema, plan: plan, table: rt, eval: jobEval(ctx, env, tr)}, nil
+	return &viewWorker{env: env, tr: tr, cps: cps, ds: ds, cm: cm, plan: plan, table: rt, eval: jobEval(ctx, env, tr)}, nil
 }
 
+// Run computes one task and writes its rows straight into the view's data
+// folder as pending files; the checkpoint is their description, and the
+// committer publishes them.
 func (w *viewWorker) Run(ctx context.Context, t Task) error {
 	w.table.task = t
-	return runTask(ctx, w.plan, w.eval, t, w.cps, w.schema, w.tr, func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
-		return array.NewRecordBatch(w.schema, rec.Columns(), rec.NumRows()), nil
+	schema := w.ds.Schema()
+	return runTask(ctx, w.plan, w.eval, t, w.tr, func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+		return array.NewRecordBatch(schema, rec.Columns(), rec.NumRows()), nil
+	}, func(out []arrow.RecordBatch) error {
+		ps, err := w.ds.WriteFragments(ctx, out)
+		if err != nil {
+			return err
+		}
+		if err := w.cps.Save(t.Key, ps); err != nil {
+			w.ds.DeletePending(ctx, ps)
+			return err
+		}
+		return w.cm.done(t, ps)
 	})
 }
 
 // runTask runs a worker's plan over one task's rows, converts each output
-// batch, and checkpoints the result durably before reporting the task done.
-func runTask(ctx context.Context, plan *planner.Plan, eval *functions.EvalContext, t Task, cps *Checkpoints,
-	schema *arrow.Schema, tr *Tracker, convert func(arrow.RecordBatch) (arrow.RecordBatch, error)) error {
+// batch, and hands the task's rows to save, which checkpoints them before
+// the task counts as done.
+func runTask(ctx context.Context, plan *planner.Plan, eval *functions.EvalContext, t Task, tr *Tracker,
+	convert func(arrow.RecordBatch) (arrow.RecordBatch, error), save func([]arrow.RecordBatch) error) error {
 	op, err := plan.Open(ctx, &executor.Env{Eval: eval, BatchSize: int(t.End - t.Start), KeepInstances: true})
 	if err != nil {
 		return err
@@ -743,7 +632,7 @@ func runTask(ctx context.Context, plan *planner.Plan, eval *functions.EvalContex
 	if err != nil {
 		return err
 	}
-	if err := cps.Save(t.Key, schema, out); err != nil {
+	if err := save(out); err != nil {
 		return err
 	}
 	tr.RowsRead.Add(t.End - t.Start)
@@ -833,8 +722,8 @@ func jobError(err error, format string, args ...any) error {
 
 // conflictIfAdvanced reports err as a concurrent-refresh conflict when the
 // view has been committed by someone else since this refresh read it: a
-// refresh running at the same time shares the checkpoints and removes the
-// ones it committed, so a missing checkpoint means it won.
+// refresh running at the same time shares the checkpoints and may have
+// committed the ones this refresh counted on, so that refresh won.
 func conflictIfAdvanced(ctx context.Context, ds *lance.Dataset, view string, err error) error {
 	if latest, lerr := ds.Latest(ctx); lerr == nil && latest.Version() != ds.Version() {
 		return sqlerr.New(sqlerr.ErrConflict, "materialized view '%s' was refreshed by another job at the same time; this refresh committed nothing more (run it again to finish)", view)

@@ -1,0 +1,260 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/google/uuid"
+
+	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/sqlerr"
+	"github.com/genevasql/genevasql/storage/lance"
+)
+
+// FileCheckpoints remembers, per task, the data files a worker wrote ahead
+// of the commit (lance.PendingFragment): the rows themselves are already in
+// the view's data folder, written once, so a checkpoint is a few hundred
+// bytes. Pointers are published with a rename but not flushed; a pointer or
+// file torn by a machine crash fails verification and the task runs again.
+type FileCheckpoints struct{ dir string }
+
+// NewFileCheckpoints opens the checkpoint folder of one view.
+func NewFileCheckpoints(dir string) (*FileCheckpoints, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return &FileCheckpoints{dir: dir}, nil
+}
+
+func (c *FileCheckpoints) path(key string) string { return filepath.Join(c.dir, key+".json") }
+
+// Load returns a task's files, or false if it has no (readable) checkpoint.
+func (c *FileCheckpoints) Load(key string) ([]lance.PendingFragment, bool) {
+	b, err := os.ReadFile(c.path(key))
+	if err != nil {
+		return nil, false
+	}
+	var ps []lance.PendingFragment
+	if json.Unmarshal(b, &ps) != nil {
+		return nil, false
+	}
+	return ps, true
+}
+
+// Save records a task's files.
+func (c *FileCheckpoints) Save(key string, ps []lance.PendingFragment) error {
+	b, err := json.Marshal(ps)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(c.dir, ".tmp-"+uuid.NewString())
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("checkpoint %s: %w", key, err)
+	}
+	return os.Rename(tmp, c.path(key))
+}
+
+// Delete removes the pointers of committed tasks.
+func (c *FileCheckpoints) Delete(keys ...string) {
+	for _, k := range keys {
+		_ = os.Remove(c.path(k))
+	}
+}
+
+// viewCommitter publishes finished tasks: every CommitEvery completed source
+// fragments, and once at the end with the watermark marked complete. Each
+// commit is strict (based on the version this refresh last saw), so a
+// concurrent refresh of the same view makes one of the two fail cleanly.
+// It is called from worker goroutines; commits are serialized by mu, and
+// are cheap (the rows are already written), so workers barely wait.
+type viewCommitter struct {
+	mu        sync.Mutex
+	ctx       context.Context
+	def       *ViewDef
+	src       *catalog.LanceTable
+	cps       *FileCheckpoints
+	tr        *Tracker
+	every     int
+	ds        *lance.Dataset
+	wm        *Watermark
+	srcFrags  map[uint64]lance.Fragment
+	byFrag    map[uint64][]Task
+	left      map[uint64]int // unfinished tasks per source fragment
+	results   map[string][]lance.PendingFragment
+	ready     []uint64 // finished fragments not yet committed
+	fragsLeft int
+	// Applied by the first commit: view rows to delete, and rows moved to
+	// new source addresses after a compaction (already written).
+	deletes   []uint64
+	moved     []lance.PendingFragment
+	movedRows int64
+	first     bool
+	out       *Outcome
+}
+
+func newViewCommitter(ctx context.Context, def *ViewDef, mv, src *catalog.LanceTable, cps *FileCheckpoints, tr *Tracker,
+	every int, wm *Watermark, srcFrags map[uint64]lance.Fragment, tasks []Task) *viewCommitter {
+	c := &viewCommitter{ctx: ctx, def: def, src: src, cps: cps, tr: tr, every: max(every, 1), ds: mv.Dataset(), wm: wm, srcFrags: srcFrags,
+		byFrag: map[uint64][]Task{}, left: map[uint64]int{}, results: map[string][]lance.PendingFragment{}, first: true, out: &Outcome{}}
+	for _, t := range tasks {
+		c.byFrag[t.Fragment] = append(c.byFrag[t.Fragment], t)
+		c.left[t.Fragment]++
+	}
+	c.fragsLeft = len(c.byFrag)
+	return c
+}
+
+// done records a finished task's files; it commits when enough fragments
+// are complete and more remain (the last ones go with the final commit).
+func (c *viewCommitter) done(t Task, ps []lance.PendingFragment) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.results[t.Key] = ps
+	c.left[t.Fragment]--
+	if c.left[t.Fragment] > 0 {
+		return nil
+	}
+	c.ready = append(c.ready, t.Fragment)
+	c.fragsLeft--
+	if len(c.ready) >= c.every && c.fragsLeft > 0 {
+		return c.commit(false)
+	}
+	return nil
+}
+
+// finish makes the final commit.
+func (c *viewCommitter) finish() (*Outcome, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.commit(true); err != nil {
+		return nil, err
+	}
+	return c.out, nil
+}
+
+// abandon removes the rows moved for a compaction if no commit took them
+// (computed tasks keep their files: they are the checkpoints).
+func (c *viewCommitter) abandon() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first {
+		c.ds.DeletePending(context.WithoutCancel(c.ctx), c.moved)
+		c.moved = nil
+	}
+}
+
+func (c *viewCommitter) commit(final bool) error {
+	sort.Slice(c.ready, func(i, j int) bool { return c.ready[i] < c.ready[j] })
+	var files []lance.PendingFragment
+	var keys []string
+	var rows int64
+	for _, f := range c.ready {
+		for _, t := range c.byFrag[f] {
+			for _, p := range c.results[t.Key] {
+				files = append(files, p)
+				rows += p.Rows
+			}
+			keys = append(keys, t.Key)
+		}
+		c.wm.Fragments[f] = fragState(c.srcFrags[f])
+	}
+	c.wm.Complete = final
+	// The source version this commit reflects (in part, until Complete).
+	c.wm.SourceVersions = map[string]uint64{strings.ToLower(c.def.Source): c.src.Dataset().Version()}
+	if final {
+		c.wm.LastRefresh = time.Now().UTC()
+		c.wm.LastJob = c.tr.ID()
+	}
+	change := lance.Change{Fragments: files, SetMetadata: Meta(c.def, c.wm), BaseVersion: c.ds.Version()}
+	var del int64
+	if c.first {
+		change.Delete = c.deletes
+		change.Fragments = append(append([]lance.PendingFragment(nil), c.moved...), files...)
+		del = int64(len(c.deletes))
+	}
+	nds, err := c.ds.Apply(c.ctx, change)
+	if err != nil {
+		if errors.Is(err, lance.ErrConflict) {
+			return sqlerr.New(sqlerr.ErrConflict, "materialized view '%s' was refreshed by another job at the same time; this refresh committed nothing more (run it again to finish)", c.def.Name)
+		}
+		return conflictIfAdvanced(c.ctx, c.ds, c.def.Name, err)
+	}
+	c.ds = nds
+	c.first = false
+	// Committed: these pointers are not needed any more (only these:
+	// another refresh of the same view may be writing its own).
+	c.cps.Delete(keys...)
+	for _, t := range keys {
+		delete(c.results, t)
+	}
+	c.ready = c.ready[:0]
+	c.tr.Commits.Add(1)
+	c.tr.RowsCommitted.Add(rows)
+	c.tr.RowsDeleted.Add(del)
+	c.out.RowsComputed += rows
+	c.out.RowsDeleted += del
+	c.out.Commits++
+	c.tr.Tick(true)
+	return nil
+}
+
+// pendingWriter writes rows as pending data files of ds in files of about
+// flushRows rows, so that a job never holds more than that in memory.
+type pendingWriter struct {
+	ds    *lance.Dataset
+	buf   []arrow.RecordBatch
+	n     int64
+	files []lance.PendingFragment
+	rows  int64
+}
+
+const pendingFlushRows = 1 << 16
+
+func (w *pendingWriter) add(ctx context.Context, rec arrow.RecordBatch) error {
+	w.buf = append(w.buf, rec)
+	w.n += rec.NumRows()
+	if w.n >= pendingFlushRows {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+func (w *pendingWriter) flush(ctx context.Context) error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	ps, err := w.ds.WriteFragments(ctx, w.buf)
+	w.release()
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		w.rows += p.Rows
+	}
+	w.files = append(w.files, ps...)
+	return nil
+}
+
+func (w *pendingWriter) release() {
+	for _, b := range w.buf {
+		b.Release()
+	}
+	w.buf, w.n = nil, 0
+}
+
+// abort drops everything, written files included.
+func (w *pendingWriter) abort(ctx context.Context) {
+	w.release()
+	w.ds.DeletePending(ctx, w.files)
+	w.files = nil
+}

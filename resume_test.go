@@ -1,0 +1,84 @@
+package genevasql_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/genevasql/genevasql/functions"
+	"github.com/genevasql/genevasql/udf"
+)
+
+// A refresh that fails part-way keeps the tasks it finished as checkpoints
+// (data files written ahead of the commit); the next run reuses those whose
+// files are whole and computes again a task whose file was damaged, as a
+// machine crash could leave an unflushed file.
+func TestRefreshResumeVerifiesCheckpoints(t *testing.T) {
+	h := newHarness(t)
+	var rows, calls atomic.Int64
+	var failAt atomic.Int64
+	failAt.Store(6)
+	err := h.db.RegisterFunction(udf.Vectorized("flaky", []arrow.DataType{arrow.PrimitiveTypes.Int64}, arrow.PrimitiveTypes.Int64,
+		func(ec *functions.EvalContext, args []arrow.Array, n int) (arrow.Array, error) {
+			if calls.Add(1) == failAt.Load() {
+				return nil, os.ErrDeadlineExceeded
+			}
+			rows.Add(int64(n))
+			in := args[0].(*array.Int64)
+			b := array.NewInt64Builder(ec.Mem)
+			defer b.Release()
+			for i := 0; i < n; i++ {
+				b.Append(in.Value(i) + 1)
+			}
+			return b.NewArray(), nil
+		}, udf.WithVersion("1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.exec("CREATE TABLE src (id BIGINT, name VARCHAR(20))")
+	insertRange(h, "src", 0, 1000)
+	const q = "SELECT id, flaky(id) AS f FROM src"
+	h.exec("CREATE MATERIALIZED VIEW v AS " + q)
+	if _, err := h.db.Exec(h.ctx, "REFRESH MATERIALIZED VIEW v WITH (workers = 1, batch_size = 100)"); err == nil {
+		t.Fatal("refresh with a failing function succeeded")
+	}
+	if n := rows.Swap(0); n != 500 {
+		t.Fatalf("first run computed %d rows before failing, want 500", n)
+	}
+	if got := h.one("SELECT COUNT(*) FROM v"); got != "0" {
+		t.Fatalf("a failed refresh committed rows: %s", got)
+	}
+	// Damage the file of one checkpointed task.
+	cps, _ := filepath.Glob(filepath.Join(h.dir, "_genevasql", "checkpoints", "mv-v", "*.json"))
+	if len(cps) != 5 {
+		t.Fatalf("want 5 checkpoints after 5 finished tasks, found %d", len(cps))
+	}
+	b, err := os.ReadFile(cps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []struct{ Path string }
+	if err := json.Unmarshal(b, &files); err != nil || len(files) != 1 {
+		t.Fatalf("checkpoint %s: %s (%v)", cps[0], b, err)
+	}
+	if err := os.Truncate(filepath.Join(h.dir, "v.lance", "data", files[0].Path), 7); err != nil {
+		t.Fatal(err)
+	}
+	failAt.Store(-1)
+	res := h.exec("REFRESH MATERIALIZED VIEW v WITH (workers = 1, batch_size = 100)")
+	if n := rows.Swap(0); n != 600 {
+		t.Fatalf("resumed run computed %d rows, want 600 (500 left + 100 of the damaged task)", n)
+	}
+	if res.Message == "" {
+		t.Fatal("no message")
+	}
+	h.sameAsQuery("v", q)
+	if left, _ := filepath.Glob(filepath.Join(h.dir, "_genevasql", "checkpoints", "mv-v", "*.json")); len(left) != 0 {
+		t.Fatalf("checkpoints left after a successful refresh: %v", left)
+	}
+}
