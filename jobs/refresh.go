@@ -363,7 +363,6 @@ func verifyPending(ctx context.Context, ds *lance.Dataset, ps []lance.PendingFra
 	return true
 }
 
-
 // reconcileView finds the view rows whose source rows are gone, and the
 // rows to move to new source addresses after a compaction (returned as
 // rewritten batches whose old copies are among the deletes).
