@@ -258,7 +258,7 @@ func (b *binder) bindExpr(n ast.ExprNode, sc *scope, ec exprCtx) (lexpr, error) 
 	case *ast.DefaultExpr:
 		return nil, b.errAt(n, sqlerr.ErrNotSupported, "DEFAULT is only supported in INSERT values")
 	case *ast.WindowFuncExpr:
-		return nil, b.errAt(n, sqlerr.ErrNotSupported, "window functions are not supported yet")
+		return b.bindWindowFunc(x, sc, ec)
 	case *ast.VariableExpr:
 		return nil, b.errAt(n, sqlerr.ErrNotSupported, "variables are not supported")
 	case *ast.RowExpr:

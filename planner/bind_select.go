@@ -54,8 +54,8 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 	if sel.Kind != ast.SelectStmtKindSelect {
 		return nil, b.errAt(sel, sqlerr.ErrNotSupported, "%s statements are not supported yet", sel.Kind.String())
 	}
-	if len(sel.WindowSpecs) > 0 {
-		return nil, b.errAt(sel, sqlerr.ErrNotSupported, "window functions are not supported yet")
+	if err := b.resolveWindowNames(sel); err != nil {
+		return nil, err
 	}
 	var plan lnode
 	if sel.From == nil || sel.From.TableRefs == nil {
@@ -190,10 +190,22 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 		sc.preferAlias = false
 	}
 
+	// Window functions become columns of Window nodes placed after grouping.
+	wins := &windowSet{}
+	for i := range fields {
+		fields[i].e = wins.extract(b, fields[i].e)
+	}
+	for i := range order {
+		order[i].e = wins.extract(b, order[i].e)
+	}
+
 	// Aggregation.
 	aggregated := len(groups) > 0 || having != nil && hasAgg(having)
 	for _, f := range fields {
 		aggregated = aggregated || hasAgg(f.e)
+	}
+	for _, e := range wins.inner() {
+		aggregated = aggregated || hasAgg(e)
 	}
 	for _, o := range order {
 		aggregated = aggregated || (o.e != nil && hasAgg(o.e))
@@ -205,6 +217,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 		}
 		if having != nil {
 			agg.collect(having)
+		}
+		for _, e := range wins.inner() {
+			agg.collect(e)
 		}
 		for _, o := range order {
 			if o.e != nil {
@@ -218,6 +233,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 				return nil, b.groupError(sel, err, "SELECT list", i, groups)
 			}
 			fields[i].e = e
+		}
+		if err := wins.rewrite(agg.rewrite); err != nil {
+			return nil, b.groupError(sel, err, "SELECT list", 0, groups)
 		}
 		if having != nil {
 			e, err := agg.rewrite(having)
@@ -239,6 +257,7 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 	if having != nil {
 		plan = &lFilter{child: plan, conds: splitAnd(having, nil)}
 	}
+	plan = wins.build(plan)
 
 	// Projection, with hidden columns for ORDER BY expressions not selected.
 	proj := &lProject{child: plan}

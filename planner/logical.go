@@ -345,6 +345,8 @@ func nodeExprs(n lnode) []lexpr {
 			out[i] = k.e
 		}
 		return out
+	case *lWindow:
+		return x.exprs()
 	case *lValues:
 		var out []lexpr
 		for _, r := range x.rows {

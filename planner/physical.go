@@ -281,6 +281,8 @@ func (pb *physBuilder) plan0(n lnode) (*pnode, error) {
 			}}, nil
 	case *lJoin:
 		return pb.planJoin(x)
+	case *lWindow:
+		return pb.planWindow(x)
 	case *lSort:
 		child, err := pb.plan(x.child)
 		if err != nil {
