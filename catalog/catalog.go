@@ -41,6 +41,13 @@ type Catalog struct {
 	mu sync.Mutex
 
 	system []SystemTableProvider
+
+	// latest keeps the newest version opened of each table (by dataset
+	// folder), so that the next statement only checks whether it is still
+	// the newest instead of listing and decoding the table's manifests, and
+	// the dataset's caches (deletion files) carry over between statements.
+	latestMu sync.Mutex
+	latest   map[string]*lance.Dataset
 }
 
 // Open opens (creating if needed) the database folder dir.
@@ -143,11 +150,49 @@ func (c *Catalog) OpenTable(ctx context.Context, name string, asOf *AsOf) (*Lanc
 			opts = append(opts, lance.WithTimestamp(asOf.Timestamp))
 		}
 	}
-	ds, err := lance.Open(ctx, p, opts...)
+	var ds *lance.Dataset
+	if asOf == nil {
+		ds, err = c.openLatest(ctx, p, opts)
+	} else {
+		ds, err = lance.Open(ctx, p, opts...)
+	}
 	if err != nil {
 		return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "cannot open table '%s': %v", name, err)
 	}
 	return &LanceTable{name: name, path: p, ds: ds, mem: c.mem}, nil
+}
+
+// openLatest opens the newest version of the dataset at p, starting from
+// the one opened last time when there is one.
+func (c *Catalog) openLatest(ctx context.Context, p string, opts []lance.OpenOption) (*lance.Dataset, error) {
+	c.latestMu.Lock()
+	prev := c.latest[p]
+	c.latestMu.Unlock()
+	var ds *lance.Dataset
+	var err error
+	if prev != nil {
+		ds, err = prev.Latest(ctx)
+	}
+	if prev == nil || err != nil {
+		if ds, err = lance.Open(ctx, p, opts...); err != nil {
+			c.forget(p)
+			return nil, err
+		}
+	}
+	c.latestMu.Lock()
+	if c.latest == nil {
+		c.latest = map[string]*lance.Dataset{}
+	}
+	c.latest[p] = ds
+	c.latestMu.Unlock()
+	return ds, nil
+}
+
+// forget drops what openLatest kept for the dataset at p.
+func (c *Catalog) forget(p string) {
+	c.latestMu.Lock()
+	delete(c.latest, p)
+	c.latestMu.Unlock()
 }
 
 // CreateTable creates an empty table. The schema's metadata is stored with
@@ -169,6 +214,7 @@ func (c *Catalog) CreateTable(ctx context.Context, name string, schema *arrow.Sc
 		return nil, false, err
 	}
 	// A folder without versions is debris of a failed create: remove it.
+	c.forget(p)
 	_ = os.RemoveAll(p)
 	ds, err := lance.Create(ctx, p, schema, lance.CreateOptions{Mem: c.mem})
 	if err != nil {
@@ -207,6 +253,7 @@ func (c *Catalog) DropTable(ctx context.Context, name string, ifExists bool) (bo
 	if err != nil {
 		return false, err
 	}
+	c.forget(p)
 	// Rename first so that the table disappears atomically, then delete.
 	tmp := filepath.Join(c.dir, SystemDir, fmt.Sprintf("dropped-%s-%d", filepath.Base(p), os.Getpid()))
 	if err := os.Rename(p, tmp); err != nil {

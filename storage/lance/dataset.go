@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -53,6 +54,9 @@ type Dataset struct {
 	format         format.Version
 	delCache       *sync.Map // deletion file path -> *roaring.Bitmap
 	arrowDeletions bool      // tests: write .arrow instead of .bin deletion files
+	// ident describes the manifest file this version was read from, when
+	// known: Latest uses it to notice a dataset replaced under the same path.
+	ident atomic.Pointer[objstore.ObjectInfo]
 }
 
 // Fragment describes one fragment of a version.
@@ -174,6 +178,7 @@ type versionEntry struct {
 	version uint64
 	name    string
 	v2      bool
+	info    objstore.ObjectInfo
 }
 
 // listVersions lists the manifests present, newest first. The hint file is
@@ -186,7 +191,7 @@ func listVersions(ctx context.Context, s objstore.Store) ([]versionEntry, error)
 	var out []versionEntry
 	for _, o := range objs {
 		if v, v2, ok := parseManifestName(o.Name); ok && v > 0 {
-			out = append(out, versionEntry{v, o.Name, v2})
+			out = append(out, versionEntry{v, o.Name, v2, o})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version > out[j].version })
@@ -237,12 +242,14 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (_ *Dataset, err
 		return nil, e
 	}
 	var m *manifest
+	var ident *objstore.ObjectInfo
 	v2 := vers[0].v2
 	switch {
 	case o.version > 0:
 		for _, ve := range vers {
 			if ve.version == o.version {
 				m, err = readManifest(ctx, s, ve.name)
+				ident = &ve.info
 				break
 			}
 		}
@@ -268,11 +275,17 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (_ *Dataset, err
 		}
 	default:
 		m, err = readManifest(ctx, s, vers[0].name)
+		ident = &vers[0].info
 	}
 	if err != nil {
 		return nil, err
 	}
-	return newDataset(s, path, m, v2, o.mem, o.maxRowsPerFile, &sync.Map{})
+	d, err := newDataset(s, path, m, v2, o.mem, o.maxRowsPerFile, &sync.Map{})
+	if err != nil {
+		return nil, err
+	}
+	d.ident.Store(ident)
+	return d, nil
 }
 
 func newDataset(s objstore.Store, uri string, m *manifest, v2 bool, mem memory.Allocator, maxRows int, cache *sync.Map) (*Dataset, error) {
@@ -514,9 +527,22 @@ func (d *Dataset) Versions(ctx context.Context) (_ []VersionInfo, err error) {
 	return out, nil
 }
 
-// Latest re-opens the dataset at its newest version.
+// Latest re-opens the dataset at its newest version (d itself if that is
+// still d's version). Where the store can describe single objects it checks
+// d's manifest and the names of the next versions instead of listing every
+// version: a table written by many statements has as many manifests, and
+// listing them all on every statement made each one slower than the last.
 func (d *Dataset) Latest(ctx context.Context) (_ *Dataset, err error) {
 	defer recoverErr(&err)
+	if st, ok := d.store.(objstore.Statter); ok && d.m.path != "" {
+		nd, err := d.latestByStat(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		if nd != nil {
+			return nd, nil
+		}
+	}
 	vers, err := listVersions(ctx, d.store)
 	if err != nil {
 		return nil, err
@@ -524,14 +550,95 @@ func (d *Dataset) Latest(ctx context.Context) (_ *Dataset, err error) {
 	if len(vers) == 0 {
 		return nil, errf(sqlerr.ErrNoSuchTable, "no Lance dataset at %s", d.uri)
 	}
-	if vers[0].version == d.m.Version {
+	if vers[0].version == d.m.Version && d.sameManifest(vers[0].info) {
+		d.ident.CompareAndSwap(nil, &vers[0].info)
 		return d, nil
 	}
 	m, err := readManifest(ctx, d.store, vers[0].name)
 	if err != nil {
 		return nil, err
 	}
-	return d.derive(m)
+	nd, err := d.derive(m)
+	if err != nil {
+		return nil, err
+	}
+	nd.ident.Store(&vers[0].info)
+	return nd, nil
+}
+
+// maxStatSteps bounds how many newer versions latestByStat walks through
+// one by one before it lists them instead.
+const maxStatSteps = 8
+
+// latestByStat finds the newest version by describing single manifests: d's
+// own (it must still be the same file) and the next versions' names until
+// one is missing, since versions are published one after another. It
+// returns nil, nil when it cannot tell and the caller should list.
+func (d *Dataset) latestByStat(ctx context.Context, st objstore.Statter) (*Dataset, error) {
+	id := d.ident.Load()
+	if id == nil {
+		return nil, nil // not known which file d was read from: list once
+	}
+	cur, err := st.Stat(ctx, d.m.path)
+	if err != nil || !d.sameManifest(cur) {
+		return nil, nil // cleaned up, or the dataset was replaced
+	}
+	v, last := d.m.Version, cur
+	name := d.m.path
+	for step := 0; ; step++ {
+		info, err := d.statVersion(ctx, st, v+1)
+		if err != nil {
+			return nil, err
+		}
+		if info == nil {
+			break
+		}
+		if step == maxStatSteps {
+			return nil, nil
+		}
+		v, last, name = v+1, *info, info.Name
+	}
+	if v == d.m.Version {
+		return d, nil
+	}
+	m, err := readManifest(ctx, d.store, name)
+	if err != nil {
+		return nil, err
+	}
+	if m.Version != v {
+		return nil, nil
+	}
+	nd, err := d.derive(m)
+	if err != nil {
+		return nil, err
+	}
+	nd.ident.Store(&last)
+	return nd, nil
+}
+
+// statVersion describes the manifest of version v under either naming
+// scheme, or returns nil if there is none.
+func (d *Dataset) statVersion(ctx context.Context, st objstore.Statter, v uint64) (*objstore.ObjectInfo, error) {
+	for _, v2 := range []bool{d.v2names, !d.v2names} {
+		info, err := st.Stat(ctx, manifestName(v, v2))
+		if err == nil {
+			return &info, nil
+		}
+		if !errors.Is(err, objstore.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// sameManifest reports whether info describes the manifest file d was read
+// from, as far as d knows it.
+func (d *Dataset) sameManifest(info objstore.ObjectInfo) bool {
+	if info.Name != d.m.path {
+		return false
+	}
+	id := d.ident.Load()
+	return id == nil || (id.Size == info.Size && id.ModTime.Equal(info.ModTime))
 }
 
 // derive makes a Dataset for another version sharing store and settings.

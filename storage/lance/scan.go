@@ -228,16 +228,13 @@ func (s *Scanner) openFragment(ctx context.Context, f *fragment) (*fragScan, err
 }
 
 func (s *Scanner) openFile(ctx context.Context, fs *fragScan, df *dataFile) (int, error) {
-	file, err := s.d.store.Open(ctx, "data/"+df.Path)
+	r, file, err := s.d.openDataFile(ctx, df)
 	if err != nil {
-		return 0, fmt.Errorf("fragment %d: %w", fs.f.ID, err)
-	}
-	r, err := format.OpenReader(file, file.Size(), format.ReaderOptions{Mem: s.d.mem})
-	if err != nil {
-		file.Close()
 		return 0, fmt.Errorf("fragment %d data file %s: %w", fs.f.ID, df.Path, err)
 	}
-	fs.files = append(fs.files, file)
+	if file != nil {
+		fs.files = append(fs.files, file)
+	}
 	fs.readers = append(fs.readers, r)
 	return len(fs.readers) - 1, nil
 }

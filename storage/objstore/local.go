@@ -266,3 +266,19 @@ func (l *Local) Delete(_ context.Context, name string) error {
 }
 
 var _ Store = (*Local)(nil)
+
+// Stat implements Statter.
+func (l *Local) Stat(_ context.Context, name string) (ObjectInfo, error) {
+	p, err := l.path(name)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return ObjectInfo{}, notFound(err)
+	}
+	if st.IsDir() {
+		return ObjectInfo{}, fmt.Errorf("%w: %s is a folder, not an object", ErrNotFound, name)
+	}
+	return ObjectInfo{Name: name, Size: st.Size(), ModTime: st.ModTime()}, nil
+}

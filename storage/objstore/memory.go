@@ -144,3 +144,17 @@ func (m *Memory) Delete(_ context.Context, name string) error {
 }
 
 var _ Store = (*Memory)(nil)
+
+// Stat implements Statter.
+func (m *Memory) Stat(_ context.Context, name string) (ObjectInfo, error) {
+	if err := checkName(name); err != nil {
+		return ObjectInfo{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, ok := m.objs[name]
+	if !ok {
+		return ObjectInfo{}, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	return ObjectInfo{Name: name, Size: int64(len(o.data)), ModTime: o.mod}, nil
+}

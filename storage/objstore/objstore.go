@@ -66,3 +66,10 @@ type Store interface {
 	// Delete removes name; deleting a missing object is not an error.
 	Delete(ctx context.Context, name string) error
 }
+
+// Statter is implemented by stores that can describe one object without
+// listing its folder. Callers fall back to List when a store lacks it.
+type Statter interface {
+	// Stat describes name, or returns an error matching ErrNotFound.
+	Stat(ctx context.Context, name string) (ObjectInfo, error)
+}
