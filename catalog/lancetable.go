@@ -204,6 +204,12 @@ func (c *toStored) Next(ctx context.Context) (arrow.RecordBatch, error) {
 
 // Insert implements MutableTable.
 func (t *LanceTable) Insert(ctx context.Context, rows RecordStream) (int64, error) {
+	if keys, err := t.uniqueKeys(); err != nil || len(keys) > 0 {
+		if err != nil {
+			return 0, err
+		}
+		return t.insertKeyed(ctx, rows, keys, ConflictError)
+	}
 	rdr := &streamReader{ctx: ctx, s: t.storedStream(rows)}
 	rdr.refs.Store(1)
 	ds, err := t.ds.Append(ctx, rdr)
@@ -241,6 +247,12 @@ func (t *LanceTable) Update(ctx context.Context, rowAddrs []uint64, newRows Reco
 	if len(rowAddrs) == 0 {
 		newRows.Close()
 		return 0, nil
+	}
+	if keys, err := t.uniqueKeys(); err != nil || len(keys) > 0 {
+		if err != nil {
+			return 0, err
+		}
+		return t.updateKeyed(ctx, rowAddrs, newRows, keys)
 	}
 	ds, err := t.ds.Update(ctx, rowAddrs, rdr)
 	if rdr.err != nil {

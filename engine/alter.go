@@ -93,7 +93,17 @@ func (s *session) alterTable(n *ast.AlterTableStmt) (*Result, error) {
 				return nil, sqlerr.Wrap(err)
 			}
 		default:
-			return nil, sqlerr.New(sqlerr.ErrNotSupported, "this ALTER TABLE clause is not supported (ADD COLUMN and DROP COLUMN are)")
+			if handled, err := s.alterIndex(name, spec); handled {
+				if err != nil {
+					return nil, err
+				}
+				if t, err = s.e.cat.OpenTable(s.ctx, name, nil); err != nil {
+					return nil, err
+				}
+				ds = t.Dataset()
+				continue
+			}
+			return nil, sqlerr.New(sqlerr.ErrNotSupported, "this ALTER TABLE clause is not supported (ADD/DROP COLUMN and ADD/DROP INDEX are)")
 		}
 	}
 	return &Result{}, nil

@@ -51,7 +51,11 @@ func (s *session) createTable(n *ast.CreateTableStmt) (*Result, error) {
 	if len(fields) == 0 {
 		return nil, sqlerr.New(1113, "A table must have at least 1 column")
 	}
-	_, _, err := s.e.cat.CreateTable(s.ctx, name, arrow.NewSchema(fields, nil), n.IfNotExists)
+	fields, keys, err := tableKeys(n, fields)
+	if err != nil {
+		return nil, err
+	}
+	_, _, err = s.e.cat.CreateTable(s.ctx, name, arrow.NewSchema(fields, keys), n.IfNotExists)
 	if err != nil {
 		return nil, err
 	}

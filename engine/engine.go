@@ -218,10 +218,10 @@ func (s *session) runAST(node ast.StmtNode) (*Result, error) {
 		return s.loadData(n)
 	case *ast.ImportIntoStmt:
 		return s.importInto(n)
-	case *ast.CreateIndexStmt, *ast.DropIndexStmt:
-		// Secondary indexes do not change results; Lance indices are not built
-		// yet, so the statement is accepted and recorded nowhere.
-		return &Result{Message: "index statements are accepted and ignored (no secondary indexes yet)"}, nil
+	case *ast.CreateIndexStmt:
+		return s.createIndex(n)
+	case *ast.DropIndexStmt:
+		return s.dropIndex(n)
 	case *ast.AnalyzeTableStmt:
 		return &Result{}, nil
 	case *ast.BeginStmt, *ast.CommitStmt, *ast.RollbackStmt:

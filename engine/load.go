@@ -75,7 +75,7 @@ func (s *session) loadData(n *ast.LoadDataStmt) (*Result, error) {
 		skip = *n.IgnoreLines
 	}
 	src := &csvStream{s: s, path: n.Path, cr: cr, schema: t.Schema(), target: target, skip: skip, quoted: quote != 0}
-	rows, err := t.Insert(s.ctx, src)
+	rows, err := catalog.OnConflict(t, loadConflict(n.OnDuplicate)).Insert(s.ctx, src)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,8 @@ func (s *session) show(n *ast.ShowStmt) (*Result, error) {
 		return s.describe(n.Table.Name.O)
 	case ast.ShowCreateTable:
 		return s.showCreateTable(n.Table.Name.O)
+	case ast.ShowIndex:
+		return s.showIndex(n)
 	case ast.ShowWarnings, ast.ShowErrors:
 		return s.rowsResult(stringSchema("Level", "Code", "Message"), nil)
 	case ast.ShowDatabases:
@@ -82,8 +84,10 @@ func (s *session) describe(name string) (*Result, error) {
 		return nil, err
 	}
 	computed := map[string]catalog.ComputedColumn{}
+	var ix []catalog.Index
 	if lt, ok := t.(*catalog.LanceTable); ok {
 		computed = catalog.ComputedColumns(lt.Dataset().SchemaMetadata())
+		ix = lt.Indexes()
 	}
 	var rows [][]any
 	if v, ok := t.(*catalog.ViewDef); ok && v.Columns == nil {
@@ -98,7 +102,7 @@ func (s *session) describe(name string) (*Result, error) {
 		if e, ok := computed[strings.ToLower(f.Name)]; ok {
 			extra = "VIRTUAL GENERATED AS (" + e.Expr + ")"
 		}
-		rows = append(rows, []any{f.Name, catalog.TypeName(f), null, "", nil, extra})
+		rows = append(rows, []any{f.Name, catalog.TypeName(f), null, keyFlag(ix, f.Name), nil, extra})
 	}
 	return s.rowsResult(stringSchema("Field", "Type", "Null", "Key", "Default", "Extra"), rows)
 }
@@ -117,6 +121,11 @@ func (s *session) showCreateTable(name string) (*Result, error) {
 		b.WriteString("  `" + f.Name + "` " + catalog.TypeName(f))
 		if !f.Nullable {
 			b.WriteString(" NOT NULL")
+		}
+	}
+	if lt, ok := t.(*catalog.LanceTable); ok {
+		for _, k := range indexClauses(lt.Indexes()) {
+			b.WriteString(",\n  " + k)
 		}
 	}
 	b.WriteString("\n)")

@@ -44,8 +44,8 @@ func (b *binder) singleTable(refs *ast.TableRefsClause) (catalog.MutableTable, *
 }
 
 func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
-	if s.IsReplace || len(s.OnDuplicate) > 0 {
-		return nil, b.errAt(s, sqlerr.ErrNotSupported, "REPLACE and ON DUPLICATE KEY UPDATE are not supported")
+	if len(s.OnDuplicate) > 0 {
+		return nil, b.errAt(s, sqlerr.ErrNotSupported, "INSERT … ON DUPLICATE KEY UPDATE is not supported yet; use REPLACE or INSERT IGNORE")
 	}
 	if s.Setlist {
 		return nil, b.errAt(s, sqlerr.ErrNotSupported, "INSERT ... SET is not supported; use INSERT ... VALUES")
@@ -144,6 +144,13 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 			v.rows = append(v.rows, vals)
 		}
 		child = v
+	}
+	// REPLACE and INSERT IGNORE are inserts whose key conflicts the table
+	// resolves (catalog/keys.go).
+	if s.IsReplace {
+		tbl = catalog.OnConflict(tbl, catalog.ConflictReplace)
+	} else if s.IgnoreErr {
+		tbl = catalog.OnConflict(tbl, catalog.ConflictIgnore)
 	}
 	return &lInsert{tbl: tbl, child: child}, nil
 }
