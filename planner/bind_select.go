@@ -674,9 +674,6 @@ func (b *binder) evalAtPlanTime(e lexpr) (c lexpr, err error) {
 
 // pushWith makes a WITH clause's names visible; pop removes them.
 func (b *binder) pushWith(w *ast.WithClause) (func(), error) {
-	if w.IsRecursive {
-		return nil, b.errAt(w, sqlerr.ErrNotSupported, "WITH RECURSIVE is not supported yet")
-	}
 	n := len(b.ctes)
 	b.ctes = append(b.ctes[:n:n], w.CTEs...)
 	return func() { b.ctes = b.ctes[:n] }, nil
@@ -686,6 +683,9 @@ func (b *binder) pushWith(w *ast.WithClause) (func(), error) {
 // view: each reference gets its own plan. A CTE sees only the CTEs defined
 // before it.
 func (b *binder) bindCTE(cte *ast.CommonTableExpression, alias string, idx int) (lnode, []column, error) {
+	if n, cols, ok, err := b.bindRecursiveRef(cte, alias, idx); ok {
+		return n, cols, err
+	}
 	saved := b.ctes
 	b.ctes = b.ctes[:idx:idx]
 	defer func() { b.ctes = saved }()

@@ -283,6 +283,10 @@ func (pb *physBuilder) plan0(n lnode) (*pnode, error) {
 		return pb.planJoin(x)
 	case *lWindow:
 		return pb.planWindow(x)
+	case *lRecursive:
+		return pb.planRecursive(x)
+	case *lWorkTable:
+		return pb.planWorkTable(x)
 	case *lSort:
 		child, err := pb.plan(x.child)
 		if err != nil {
