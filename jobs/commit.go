@@ -78,20 +78,25 @@ func (c *FileCheckpoints) Delete(keys ...string) {
 // It is called from worker goroutines; commits are serialized by mu, and
 // are cheap (the rows are already written), so workers barely wait.
 type viewCommitter struct {
-	mu        sync.Mutex
-	ctx       context.Context
-	def       *ViewDef
-	src       *catalog.LanceTable
-	cps       *FileCheckpoints
-	tr        *Tracker
-	every     int
-	ds        *lance.Dataset
-	wm        *Watermark
-	srcFrags  map[uint64]lance.Fragment
-	byFrag    map[uint64][]Task
-	left      map[uint64]int // unfinished tasks per source fragment
-	results   map[string][]lance.PendingFragment
-	ready     []uint64 // finished fragments not yet committed
+	mu       sync.Mutex
+	ctx      context.Context
+	def      *ViewDef
+	src      *catalog.LanceTable
+	cps      *FileCheckpoints
+	tr       *Tracker
+	every    int
+	ds       *lance.Dataset
+	wm       *Watermark
+	srcFrags map[uint64]lance.Fragment
+	byFrag   map[uint64][]Task
+	left     map[uint64]int // unfinished tasks per source fragment
+	results  map[string][]lance.PendingFragment
+	// Each task's files are flushed to disk in the background as soon as
+	// they are written, so that a commit rarely waits for the device.
+	files     *lance.Dataset
+	flushes   map[string]chan error
+	flushing  chan struct{} // bounds concurrent flushes
+	ready     []uint64      // finished fragments not yet committed
 	fragsLeft int
 	// Applied by the first commit: view rows to delete, and rows moved to
 	// new source addresses after a compaction (already written).
@@ -99,13 +104,15 @@ type viewCommitter struct {
 	moved     []lance.PendingFragment
 	movedRows int64
 	first     bool
+	overwrite bool // the first commit replaces every row (REFRESH FULL)
 	out       *Outcome
 }
 
 func newViewCommitter(ctx context.Context, def *ViewDef, mv, src *catalog.LanceTable, cps *FileCheckpoints, tr *Tracker,
 	every int, wm *Watermark, srcFrags map[uint64]lance.Fragment, tasks []Task) *viewCommitter {
 	c := &viewCommitter{ctx: ctx, def: def, src: src, cps: cps, tr: tr, every: max(every, 1), ds: mv.Dataset(), wm: wm, srcFrags: srcFrags,
-		byFrag: map[uint64][]Task{}, left: map[uint64]int{}, results: map[string][]lance.PendingFragment{}, first: true, out: &Outcome{}}
+		byFrag: map[uint64][]Task{}, left: map[uint64]int{}, results: map[string][]lance.PendingFragment{}, first: true, out: &Outcome{},
+		files: mv.Dataset(), flushes: map[string]chan error{}, flushing: make(chan struct{}, 8)}
 	for _, t := range tasks {
 		c.byFrag[t.Fragment] = append(c.byFrag[t.Fragment], t)
 		c.left[t.Fragment]++
@@ -120,6 +127,14 @@ func (c *viewCommitter) done(t Task, ps []lance.PendingFragment) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.results[t.Key] = ps
+	done := make(chan error, 1)
+	c.flushes[t.Key] = done
+	go func() {
+		c.flushing <- struct{}{}
+		err := c.files.FlushPending(c.ctx, ps)
+		<-c.flushing
+		done <- err
+	}()
 	c.left[t.Fragment]--
 	if c.left[t.Fragment] > 0 {
 		return nil
@@ -160,6 +175,10 @@ func (c *viewCommitter) commit(final bool) error {
 	var rows int64
 	for _, f := range c.ready {
 		for _, t := range c.byFrag[f] {
+			if err := <-c.flushes[t.Key]; err != nil {
+				return err
+			}
+			delete(c.flushes, t.Key)
 			for _, p := range c.results[t.Key] {
 				files = append(files, p)
 				rows += p.Rows
@@ -177,7 +196,12 @@ func (c *viewCommitter) commit(final bool) error {
 	}
 	change := lance.Change{Fragments: files, SetMetadata: Meta(c.def, c.wm), BaseVersion: c.ds.Version()}
 	var del int64
-	if c.first {
+	if c.first && c.overwrite {
+		change.Overwrite = true
+		for _, f := range c.ds.Fragments() {
+			del += f.PhysicalRows - f.DeletedRows
+		}
+	} else if c.first {
 		change.Delete = c.deletes
 		change.Fragments = append(append([]lance.PendingFragment(nil), c.moved...), files...)
 		del = int64(len(c.deletes))

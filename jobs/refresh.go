@@ -287,9 +287,15 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	if err != nil {
 		return nil, err
 	}
-	deletes, moved, err := reconcileView(ctx, mv, src, ch)
-	if err != nil {
-		return nil, err
+	// REFRESH FULL replaces every row: its first commit overwrites the view
+	// instead of listing each old row for deletion.
+	var deletes []uint64
+	moved := &pendingWriter{ds: mv.Dataset()}
+	if !opts.Full {
+		deletes, moved, err = reconcileView(ctx, mv, src, ch)
+		if err != nil {
+			return nil, err
+		}
 	}
 	newWM := &Watermark{SourceVersions: wm.SourceVersions, Fragments: map[uint64]FragState{}}
 	for id, st := range wm.Fragments {
@@ -307,7 +313,7 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 		newWM.Fragments[id] = fragState(ch.srcFrags[id])
 	}
 	cm := newViewCommitter(ctx, def, mv, src, cps, tr, opts.CommitEvery, newWM, ch.srcFrags, tasks)
-	cm.deletes, cm.moved, cm.movedRows = deletes, moved.files, moved.rows
+	cm.deletes, cm.moved, cm.movedRows, cm.overwrite = deletes, moved.files, moved.rows, opts.Full
 	ds := mv.Dataset()
 	// Tasks finished by an earlier run that died are reused if their files
 	// are whole.

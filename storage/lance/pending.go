@@ -26,6 +26,7 @@ type PendingFragment struct {
 	Minor         uint32  `json:"minor"`
 	SizeBytes     uint64  `json:"size_bytes"`
 	CRC32C        uint32  `json:"crc32c"`
+	durable       bool    // flushed by FlushPending (not saved: a resumed job flushes again)
 }
 
 // WriteFragments writes rows (with the table's schema) as new data files
@@ -86,6 +87,25 @@ func (d *Dataset) VerifyPending(ctx context.Context, p PendingFragment) error {
 	return nil
 }
 
+// FlushPending makes pending files durable now, so that the commit that
+// later names them need not wait for the disk: a job flushes files in the
+// background while its workers compute. It marks ps as flushed.
+func (d *Dataset) FlushPending(ctx context.Context, ps []PendingFragment) error {
+	names := make([]string, 0, len(ps))
+	for _, p := range ps {
+		if !p.durable {
+			names = append(names, "data/"+p.Path)
+		}
+	}
+	if err := objstore.Sync(ctx, d.store, names); err != nil {
+		return fmt.Errorf("flushing %d data files: %w", len(names), err)
+	}
+	for i := range ps {
+		ps[i].durable = true
+	}
+	return nil
+}
+
 // DeletePending removes pending files that will not be committed.
 func (d *Dataset) DeletePending(ctx context.Context, ps []PendingFragment) {
 	for _, p := range ps {
@@ -96,10 +116,12 @@ func (d *Dataset) DeletePending(ctx context.Context, ps []PendingFragment) {
 // fragments turns pending files into manifest fragments (ids are assigned
 // when the commit applies them) after flushing them to stable storage.
 func (d *Dataset) pendingFragments(ctx context.Context, ps []PendingFragment) ([]*fragment, error) {
-	names := make([]string, len(ps))
+	var names []string
 	out := make([]*fragment, len(ps))
 	for i, p := range ps {
-		names[i] = "data/" + p.Path
+		if !p.durable {
+			names = append(names, "data/"+p.Path)
+		}
 		out[i] = &fragment{PhysicalRows: uint64(p.Rows), Files: []*dataFile{{Path: p.Path, Fields: p.FieldIDs,
 			ColumnIndices: p.ColumnIndices, Major: p.Major, Minor: p.Minor, SizeBytes: p.SizeBytes}}}
 	}

@@ -43,6 +43,10 @@ func TestPendingFragments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Flushed ahead of the commit (as a job does in the background).
+	if err := d.FlushPending(ctx, ps[:1]); err != nil {
+		t.Fatal(err)
+	}
 	nd, err := d.Apply(ctx, Change{Fragments: ps, SetMetadata: map[string]string{"k": "v"}, BaseVersion: d.Version()})
 	if err != nil {
 		t.Fatal(err)
