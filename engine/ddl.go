@@ -176,7 +176,9 @@ func (s *session) dropTable(n *ast.DropTableStmt) (*Result, error) {
 		if n.IsView || s.e.cat.IsView(name) {
 			dropped, err = s.e.cat.DropView(name, true)
 		} else {
-			dropped, err = s.e.cat.DropTable(s.ctx, name, true)
+			if dropped, err = s.e.cat.DropTable(s.ctx, name, true); dropped {
+				s.e.cat.DropTableTriggers(name) // MySQL drops a table's triggers with it
+			}
 		}
 		if err != nil {
 			return nil, err

@@ -182,6 +182,8 @@ type session struct {
 	now    time.Time
 	// mem, if set, replaces the engine's allocator for small results.
 	mem memory.Allocator
+	// trig is set while a statement fires triggers (trigger.go).
+	trig *trigState
 }
 
 func (s *session) evalContext(strict bool) *functions.EvalContext {
@@ -248,7 +250,7 @@ func stmtKind(node ast.StmtNode) string {
 
 // query plans and runs SELECT, set operations, DML and EXPLAIN.
 func (s *session) query(node ast.StmtNode) (*Result, error) {
-	pl := &planner.Planner{Catalog: s.e.cat, LooseGroupBy: s.e.looseGroupBy.Load()}
+	pl := &planner.Planner{Catalog: s.dmlResolver(node), LooseGroupBy: s.e.looseGroupBy.Load()}
 	plan, err := pl.Plan(s.ctx, node, s.params)
 	if err != nil {
 		return nil, err

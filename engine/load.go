@@ -75,7 +75,11 @@ func (s *session) loadData(n *ast.LoadDataStmt) (*Result, error) {
 		skip = *n.IgnoreLines
 	}
 	src := &csvStream{s: s, path: n.Path, cr: cr, schema: t.Schema(), target: target, skip: skip, quoted: quote != 0}
-	rows, err := catalog.OnConflict(t, loadConflict(n.OnDuplicate)).Insert(s.ctx, src)
+	tt, err := s.triggerTarget(t) // fires t's triggers (trigger.go)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := catalog.OnConflict(tt, loadConflict(n.OnDuplicate)).Insert(s.ctx, src)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +283,7 @@ func (s *session) importInto(n *ast.ImportIntoStmt) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.Insert(s.ctx, src)
+	rows, err := s.insertFiring(t, src)
 	if err != nil {
 		return nil, err
 	}

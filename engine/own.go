@@ -58,6 +58,8 @@ func (s *session) runOwn(st parser.OwnStmt) (*Result, error) {
 		return s.showErrors(n.JobID)
 	case *parser.Backfill:
 		return s.backfill(n)
+	case *parser.CreateTrigger, *parser.DropTrigger, *parser.ShowTriggers, *parser.ShowCreateTrigger:
+		return s.triggerStmt(n)
 	}
 	return nil, sqlerr.New(sqlerr.ErrNotSupported, "statement not supported")
 }
