@@ -28,6 +28,9 @@ type accumulator struct {
 	distinct map[string]struct{}
 	key      []byte
 	sel      []int32
+	// nvals, when > 0, limits DISTINCT (and its NULL test) to the first
+	// nvals arguments: GROUP_CONCAT's ORDER BY keys follow its values.
+	nvals int
 }
 
 func newAccumulator(st aggState, distinct bool) *accumulator {
@@ -49,8 +52,12 @@ func (a *accumulator) Update(groups []uint32, ngroups int, args []arrow.Array) (
 		return a.st.update(groups, args, nil)
 	}
 	a.sel = a.sel[:0]
-	valid := make([]Validity, len(args))
-	for j, arg := range args {
+	vals := args
+	if a.nvals > 0 && a.nvals < len(args) {
+		vals = args[:a.nvals]
+	}
+	valid := make([]Validity, len(vals))
+	for j, arg := range vals {
 		valid[j] = ValidityOf(arg)
 	}
 rows:
@@ -61,7 +68,7 @@ rows:
 			}
 		}
 		a.key = binary.LittleEndian.AppendUint32(a.key[:0], g)
-		for _, arg := range args {
+		for _, arg := range vals {
 			a.key = appendKey(a.key, arg, i)
 		}
 		if _, seen := a.distinct[string(a.key)]; seen {
@@ -831,9 +838,19 @@ func groupConcatResolver(args []arrow.DataType, distinct bool) (*BoundAggregate,
 			return nil, ErrWrongArgTypes("group_concat", args)
 		}
 	}
-	return newAgg("group_concat", repeatType(Utf8, len(args)), Utf8, distinct, func(o AggOptions) aggState {
+	b := newAgg("group_concat", repeatType(Utf8, len(args)), Utf8, distinct, func(o AggOptions) aggState {
 		return &groupConcatState{sep: o.Separator}
-	}), nil
+	})
+	b.New = func(mem memory.Allocator, o AggOptions) (Accumulator, error) {
+		if len(o.OrderBy) == 0 {
+			return newAccumulator(&groupConcatState{sep: o.Separator}, distinct), nil
+		}
+		st := &orderedConcatState{sep: o.Separator, nvals: len(args), desc: o.OrderBy}
+		acc := newAccumulator(st, distinct)
+		acc.nvals = len(args)
+		return releasingAccumulator{acc, st.release}, nil
+	}
+	return b, nil
 }
 
 // DefaultSeparator is GROUP_CONCAT's separator when the query names none;

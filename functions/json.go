@@ -516,6 +516,7 @@ func registerJSON(r *Registry) {
 	r.Register(customEntry("cast_json", "(any) -> JSON", "CAST(x AS JSON): text is parsed and normalized (error 3141 if invalid), other values become JSON scalars", Immutable, 1, 1, castJSONResolver))
 	r.Register(customEntry("json_object", "(key, value, ...) -> JSON", "JSON object from key/value pairs", Immutable, 0, -1, jsonBuildResolver("json_object", true)))
 	r.Register(customEntry("json_array", "(value, ...) -> JSON", "JSON array of the arguments", Immutable, 0, -1, jsonBuildResolver("json_array", false)))
+	registerJSONMore(r)
 }
 
 // castJSONResolver implements CAST(x AS JSON); the planner calls it by name

@@ -116,6 +116,10 @@ type BoundAggregate struct {
 // AggOptions are the non-argument parts of an aggregate call.
 type AggOptions struct {
 	Separator string // GROUP_CONCAT SEPARATOR, default ","
+	// OrderBy is GROUP_CONCAT's ORDER BY: one entry per sort key (true for
+	// DESC). The keys are passed as extra arguments after the values, in
+	// their own (canonical) types; ArgTypes covers only the values.
+	OrderBy []bool
 }
 
 // ScalarResolver resolves argument types to a Bound function, or reports why

@@ -354,6 +354,12 @@ func (b *binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ec exprCtx) (lexpr
 	name := x.FnName.L
 	args := make([]lexpr, 0, len(x.Args))
 	for _, a := range x.Args {
+		if v, ok := a.(*test_driver.ValueExpr); ok && strings.HasPrefix(name, "json_") && mysql.HasIsBooleanFlag(v.Type.GetFlag()) {
+			// TRUE and FALSE are 1 and 0 except in JSON, where they are
+			// true and false (JSON_ARRAY(TRUE) is [true])
+			args = append(args, &constExpr{v: scalar.NewBooleanScalar(v.GetInt64() != 0)})
+			continue
+		}
 		v, err := b.bindExpr(a, sc, ec)
 		if err != nil {
 			return nil, err
@@ -409,6 +415,28 @@ func (b *binder) bindAggregate(x *ast.AggregateFuncExpr, sc *scope, ec exprCtx) 
 	for i := range args {
 		if i < len(fn.ArgTypes) && fn.ArgTypes[i] != nil {
 			args[i] = b.cast(args[i], fn.ArgTypes[i])
+		}
+	}
+	if name == "group_concat" && x.Order != nil {
+		// the sort keys follow the values as extra arguments
+		for _, it := range x.Order.Items {
+			var k lexpr
+			if v, ok := it.Expr.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
+				// ORDER BY n names the n-th value
+				n := int(v.GetInt64())
+				if n < 1 || n > len(argNodes) {
+					return nil, b.errAt(it.Expr, sqlerr.ErrBadField, "Unknown column '%d' in 'order clause'", n)
+				}
+				k = args[n-1]
+			} else {
+				e, err := b.bindExpr(it.Expr, sc, inner)
+				if err != nil {
+					return nil, err
+				}
+				k = b.cast(e, functions.CanonicalType(e.Type()))
+			}
+			args = append(args, k)
+			opts.OrderBy = append(opts.OrderBy, it.Desc)
 		}
 	}
 	return &aggExpr{fn: fn, args: args, distinct: x.Distinct, opts: opts}, nil

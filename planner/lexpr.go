@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -81,6 +82,25 @@ func (a *aggExpr) String() string {
 	d := ""
 	if a.distinct {
 		d = "DISTINCT "
+	}
+	if a.fn.Name == "group_concat" && (len(a.opts.OrderBy) > 0 || a.opts.Separator != ",") {
+		// calls that differ only in ORDER BY or SEPARATOR are different
+		// aggregates; the sort keys are the last arguments
+		n := len(a.opts.OrderBy)
+		keys := parts[len(parts)-n:]
+		for i := range keys {
+			if a.opts.OrderBy[i] {
+				keys[i] += " DESC"
+			}
+		}
+		s := a.fn.Name + "(" + d + strings.Join(parts[:len(parts)-n], ", ")
+		if n > 0 {
+			s += " ORDER BY " + strings.Join(keys, ", ")
+		}
+		if a.opts.Separator != "," {
+			s += " SEPARATOR " + strconv.Quote(a.opts.Separator)
+		}
+		return s + ")"
 	}
 	return a.fn.Name + "(" + d + strings.Join(parts, ", ") + ")"
 }
