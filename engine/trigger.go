@@ -346,6 +346,16 @@ func (t *trigTable) Insert(ctx context.Context, rows catalog.RecordStream) (int6
 	})
 }
 
+// InsertOnConflict serves REPLACE and INSERT IGNORE (catalog.OnConflict).
+// Triggers fire for every row offered: AFTER INSERT also for a row IGNORE
+// skipped, and REPLACE does not fire DELETE triggers for the rows it
+// replaces (MySQL does both differently).
+func (t *trigTable) InsertOnConflict(ctx context.Context, rows catalog.RecordStream, mode catalog.ConflictMode) (int64, error) {
+	return t.change(ctx, "INSERT", nil, rows, func(final catalog.RecordStream) (int64, error) {
+		return t.lt.InsertOnConflict(ctx, final, mode)
+	})
+}
+
 func (t *trigTable) Update(ctx context.Context, rowAddrs []uint64, newRows catalog.RecordStream) (int64, error) {
 	return t.change(ctx, "UPDATE", rowAddrs, newRows, func(final catalog.RecordStream) (int64, error) {
 		return t.lt.Update(ctx, rowAddrs, final)
