@@ -531,6 +531,9 @@ func (c *keyCheck) duplicate(ctx context.Context, k tableKey, cols []arrow.Array
 		if s, err := functions.Cast(ec, one, arrow.BinaryTypes.String); err == nil {
 			if str, ok := s.(*array.String); ok && str.IsValid(0) {
 				parts[i] = str.Value(0)
+				if l := prefixLen(k.Lengths, i); l > 0 {
+					parts[i] = cutChars(parts[i], l) // the value as the index holds it
+				}
 			}
 			s.Release()
 		}
@@ -569,7 +572,12 @@ func (t *LanceTable) insertKeyed(ctx context.Context, rows RecordStream, keys []
 		return 0, commitError(t.name, err)
 	}
 	t.ds = nds
-	return rdr.rows + c.replaced, nil
+	if mode == ConflictReplace {
+		// MySQL counts every row inserted, even one a later row of the same
+		// statement replaced, plus every row deleted.
+		return int64(c.newRows) + c.replaced, nil
+	}
+	return rdr.rows, nil
 }
 
 // updateKeyed replaces rows under unique keys: the new values must not

@@ -81,6 +81,9 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 			target = append(target, idx)
 		}
 	}
+	if err := b.checkOmittedNotNull(s, fields, target); err != nil {
+		return nil, err
+	}
 	var out []column
 	for _, f := range fields {
 		out = append(out, b.newCol(f.Name, "", f.Type))
@@ -309,4 +312,23 @@ func (b *binder) defaultValue(f arrow.Field) (lexpr, error) {
 		return nil, err
 	}
 	return b.cast(e, f.Type), nil
+}
+
+// checkOmittedNotNull is MySQL's strict-mode error for a NOT NULL column
+// without a DEFAULT that the INSERT leaves out.
+func (b *binder) checkOmittedNotNull(s *ast.InsertStmt, fields []arrow.Field, target []int) error {
+	given := make([]bool, len(fields))
+	for _, t := range target {
+		given[t] = true
+	}
+	for i, f := range fields {
+		if given[i] || f.Nullable {
+			continue
+		}
+		if d, ok := f.Metadata.GetValue(catalog.MetaDefault); ok && d != "" {
+			continue
+		}
+		return b.errAt(s, 1364, "Field '%s' doesn't have a default value", f.Name)
+	}
+	return nil
 }
