@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -53,20 +54,29 @@ func TestRefreshResumeVerifiesCheckpoints(t *testing.T) {
 	if got := h.one("SELECT COUNT(*) FROM v"); got != "0" {
 		t.Fatalf("a failed refresh committed rows: %s", got)
 	}
-	// Damage the file of one checkpointed task.
-	cps, _ := filepath.Glob(filepath.Join(h.dir, "_genevasql", "checkpoints", "mv-v", "*.json"))
-	if len(cps) != 5 {
-		t.Fatalf("want 5 checkpoints after 5 finished tasks, found %d", len(cps))
+	// Damage the file of one checkpointed task (one line per task in the
+	// worker's checkpoint log).
+	logs, _ := filepath.Glob(filepath.Join(h.dir, "_genevasql", "checkpoints", "mv-v", "*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("want one checkpoint log (one worker), found %v", logs)
 	}
-	b, err := os.ReadFile(cps[0])
+	b, err := os.ReadFile(logs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files []struct{ Path string }
-	if err := json.Unmarshal(b, &files); err != nil || len(files) != 1 {
-		t.Fatalf("checkpoint %s: %s (%v)", cps[0], b, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("want 5 checkpoints after 5 finished tasks, found %d", len(lines))
 	}
-	if err := os.Truncate(filepath.Join(h.dir, "v.lance", "data", files[0].Path), 7); err != nil {
+	var cp struct{ Files []struct{ Path string } }
+	if err := json.Unmarshal([]byte(lines[2]), &cp); err != nil || len(cp.Files) != 1 {
+		t.Fatalf("checkpoint %s (%v)", lines[2], err)
+	}
+	if err := os.Truncate(filepath.Join(h.dir, "v.lance", "data", cp.Files[0].Path), 7); err != nil {
+		t.Fatal(err)
+	}
+	// A torn last line (a machine crash in the middle of a write) is skipped.
+	if err := os.WriteFile(logs[0], append(b, []byte(`{"key":"abc","fi`)...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	failAt.Store(-1)
@@ -78,7 +88,7 @@ func TestRefreshResumeVerifiesCheckpoints(t *testing.T) {
 		t.Fatal("no message")
 	}
 	h.sameAsQuery("v", q)
-	if left, _ := filepath.Glob(filepath.Join(h.dir, "_genevasql", "checkpoints", "mv-v", "*.json")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(h.dir, "_genevasql", "checkpoints", "mv-v", "*.log")); len(left) != 0 {
 		t.Fatalf("checkpoints left after a successful refresh: %v", left)
 	}
 }

@@ -2,74 +2,18 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/google/uuid"
 
 	"github.com/genevasql/genevasql/catalog"
 	"github.com/genevasql/genevasql/sqlerr"
 	"github.com/genevasql/genevasql/storage/lance"
 )
-
-// FileCheckpoints remembers, per task, the data files a worker wrote ahead
-// of the commit (lance.PendingFragment): the rows themselves are already in
-// the view's data folder, written once, so a checkpoint is a few hundred
-// bytes. Pointers are published with a rename but not flushed; a pointer or
-// file torn by a machine crash fails verification and the task runs again.
-type FileCheckpoints struct{ dir string }
-
-// NewFileCheckpoints opens the checkpoint folder of one view.
-func NewFileCheckpoints(dir string) (*FileCheckpoints, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	return &FileCheckpoints{dir: dir}, nil
-}
-
-func (c *FileCheckpoints) path(key string) string { return filepath.Join(c.dir, key+".json") }
-
-// Load returns a task's files, or false if it has no (readable) checkpoint.
-func (c *FileCheckpoints) Load(key string) ([]lance.PendingFragment, bool) {
-	b, err := os.ReadFile(c.path(key))
-	if err != nil {
-		return nil, false
-	}
-	var ps []lance.PendingFragment
-	if json.Unmarshal(b, &ps) != nil {
-		return nil, false
-	}
-	return ps, true
-}
-
-// Save records a task's files.
-func (c *FileCheckpoints) Save(key string, ps []lance.PendingFragment) error {
-	b, err := json.Marshal(ps)
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(c.dir, ".tmp-"+uuid.NewString())
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("checkpoint %s: %w", key, err)
-	}
-	return os.Rename(tmp, c.path(key))
-}
-
-// Delete removes the pointers of committed tasks.
-func (c *FileCheckpoints) Delete(keys ...string) {
-	for _, k := range keys {
-		_ = os.Remove(c.path(k))
-	}
-}
 
 // viewCommitter publishes finished tasks: every CommitEvery completed source
 // fragments, and once at the end with the watermark marked complete. Each
@@ -215,9 +159,10 @@ func (c *viewCommitter) commit(final bool) error {
 	}
 	c.ds = nds
 	c.first = false
-	// Committed: these pointers are not needed any more (only these:
-	// another refresh of the same view may be writing its own).
-	c.cps.Delete(keys...)
+	if final {
+		// Everything is committed: the checkpoint logs are not needed.
+		c.cps.Finished(c.tr.ID())
+	}
 	for _, t := range keys {
 		delete(c.results, t)
 	}

@@ -283,7 +283,7 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	tr.SetNote(fmt.Sprintf("%d fragments to compute, %d to drop, %d with new deletions", len(ch.compute), len(ch.dropAll), len(ch.reconcile)))
 	tr.Tick(true)
 
-	cps, err := NewFileCheckpoints(env.Catalog.SystemPath("checkpoints", "mv-"+strings.ToLower(def.Name)))
+	cps, err := OpenFileCheckpoints(env.Catalog.SystemPath("checkpoints", "mv-"+strings.ToLower(def.Name)))
 	if err != nil {
 		return nil, err
 	}
@@ -332,12 +332,12 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 			// Torn by a machine crash (a commit flushes its files first, so
 			// these were never committed): compute the task again.
 			ds.DeletePending(ctx, ps)
-			cps.Delete(t.Key)
+			cps.Forget(t.Key)
 		}
 		todo = append(todo, t)
 	}
 	err = RunPool(ctx, opts.Workers, todo, func(ctx context.Context, id int) (Worker, error) {
-		return newViewWorker(ctx, env, tr, src, def, ds, cps, cm)
+		return newViewWorker(ctx, env, tr, src, def, ds, cps, cm, id)
 	}, func(Task) { tr.TasksDone.Add(1); tr.Tick(false) }, func() bool { return env.Jobs.cancelRequested(tr.ID()) })
 	if err != nil {
 		cm.abandon()
@@ -556,7 +556,7 @@ func functionVersions(reg *functions.Registry, query string) string {
 type viewWorker struct {
 	env   *Env
 	tr    *Tracker
-	cps   *FileCheckpoints
+	log   *CheckpointLog
 	ds    *lance.Dataset // the view, written to
 	cm    *viewCommitter
 	plan  *planner.Plan
@@ -565,7 +565,7 @@ type viewWorker struct {
 }
 
 func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.LanceTable, def *ViewDef, ds *lance.Dataset,
-	cps *FileCheckpoints, cm *viewCommitter) (Worker, error) {
+	cps *FileCheckpoints, cm *viewCommitter, id int) (Worker, error) {
 	node, err := viewQuery(def)
 	if err != nil {
 		return nil, err
@@ -577,7 +577,12 @@ func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.Lanc
 	if err != nil {
 		return nil, err
 	}
-	return &viewWorker{env: env, tr: tr, cps: cps, ds: ds, cm: cm, plan: plan, table: rt, eval: jobEval(ctx, env, tr)}, nil
+	log, err := cps.Log(tr.ID(), id)
+	if err != nil {
+		plan.Close()
+		return nil, err
+	}
+	return &viewWorker{env: env, tr: tr, log: log, ds: ds, cm: cm, plan: plan, table: rt, eval: jobEval(ctx, env, tr)}, nil
 }
 
 // Run computes one task and writes its rows straight into the view's data
@@ -593,7 +598,7 @@ func (w *viewWorker) Run(ctx context.Context, t Task) error {
 		if err != nil {
 			return err
 		}
-		if err := w.cps.Save(t.Key, ps); err != nil {
+		if err := w.log.Save(t.Key, ps); err != nil {
 			w.ds.DeletePending(ctx, ps)
 			return err
 		}
@@ -645,7 +650,13 @@ func runTask(ctx context.Context, plan *planner.Plan, eval *functions.EvalContex
 }
 
 // Close releases the worker's stateful function instances (its models).
-func (w *viewWorker) Close() error { return w.plan.Close() }
+func (w *viewWorker) Close() error {
+	err := w.plan.Close()
+	if cerr := w.log.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // rangeTable is the source table restricted to the current task's rows (or
 // whole, with all). With hidden, its schema is the stored one, hidden

@@ -3,6 +3,7 @@ package objstore
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,8 +18,9 @@ import (
 // an unflushed object, and the committer syncs before it publishes a
 // manifest naming it.)
 type Deferred interface {
-	// CreateDeferred is Create whose Close publishes the object without
-	// making it durable.
+	// CreateDeferred is Create for objects that nothing reads until a later
+	// commit names them: the object may appear under its name while it is
+	// being written, and Close does not make it durable.
 	CreateDeferred(ctx context.Context, name string) (Writer, error)
 	// Sync makes the named objects (and their names) durable.
 	Sync(ctx context.Context, names []string) error
@@ -41,36 +43,58 @@ func Sync(ctx context.Context, s Store, names []string) error {
 	return nil
 }
 
-// CreateDeferred implements Deferred.
+// CreateDeferred implements Deferred. The file is written under its final
+// name at once (no temporary name and rename: file creation is the slow
+// part of writing many small files): deferred objects are data files that
+// nothing names until a commit, so a half-written one is never read.
 func (l *Local) CreateDeferred(_ context.Context, name string) (Writer, error) {
 	p, err := l.path(name)
 	if err != nil {
 		return nil, err
 	}
-	f, err := l.tempFile(p)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+			f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &deferredWriter{localWriter{f: f, final: p}}, nil
+	return &deferredWriter{f: f}, nil
 }
 
-type deferredWriter struct{ localWriter }
+type deferredWriter struct {
+	f    *os.File
+	done bool
+}
+
+func (w *deferredWriter) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, errors.New("objstore: write after Close")
+	}
+	return w.f.Write(p)
+}
 
 func (w *deferredWriter) Close() error {
 	if w.done {
 		return nil
 	}
 	w.done = true
-	tmp := w.f.Name()
 	if err := w.f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, w.final); err != nil {
-		os.Remove(tmp)
+		os.Remove(w.f.Name())
 		return err
 	}
 	return nil
+}
+
+func (w *deferredWriter) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.f.Close()
+	return os.Remove(w.f.Name())
 }
 
 // Sync implements Deferred: an fsync of every file, several at a time
