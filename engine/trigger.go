@@ -414,6 +414,9 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 		}()
 	}
 	st := s.trig
+	if s.now.IsZero() {
+		s.now = time.Now() // NOW() in every trigger is the statement's start time
+	}
 	name := strings.ToLower(t.lt.Name())
 	if slices.Contains(st.inUse, name) {
 		if in != nil {
