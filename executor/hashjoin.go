@@ -8,7 +8,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/expr"
 	"github.com/genevasql/genevasql/sqlerr"
@@ -339,11 +341,11 @@ func (j *hashJoinOp) step(ctx context.Context) error {
 // residual and records matches.
 func (j *hashJoinOp) emitPairs(ctx context.Context) error {
 	mem := j.env.mem()
-	lcols, err := takeColumns(ctx, mem, j.probe.Columns(), j.li)
+	lcols, err := gatherColumns(ctx, mem, j.probe.Columns(), j.li)
 	if err != nil {
 		return err
 	}
-	rcols, err := takeColumns(ctx, mem, j.build.rec.Columns(), j.ri)
+	rcols, err := gatherColumns(ctx, mem, j.build.rec.Columns(), j.ri)
 	if err != nil {
 		releaseArrays(lcols)
 		return err
@@ -574,4 +576,157 @@ func (j *hashJoinOp) Close() error {
 	releaseBatches(j.outq)
 	j.outq = nil
 	return closeAll(j.left, j.right)
+}
+
+// gatherColumns is takeColumns for a join's pairs (every index valid). Joins
+// emit every column of both sides for each chunk of pairs, so a many-table
+// join gathers hundreds of short columns per chunk; the common types are
+// copied here straight from the Arrow buffers, without the compute
+// kernel's per-call setup, and others go through takeColumns.
+func gatherColumns(ctx context.Context, mem memory.Allocator, cols []arrow.Array, idx []int32) ([]arrow.Array, error) {
+	out := make([]arrow.Array, len(cols))
+	var rest []int // columns left to takeColumns
+	for i, c := range cols {
+		if a := gather(mem, c, idx); a != nil {
+			out[i] = a
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	sub := make([]arrow.Array, len(rest))
+	for k, i := range rest {
+		sub[k] = cols[i]
+	}
+	taken, err := takeColumns(ctx, mem, sub, idx)
+	if err != nil {
+		for _, a := range out {
+			if a != nil {
+				a.Release()
+			}
+		}
+		return nil, err
+	}
+	for k, i := range rest {
+		out[i] = taken[k]
+	}
+	return out, nil
+}
+
+// gather copies rows idx of a into a new array, or returns nil for a type
+// it does not handle.
+func gather(mem memory.Allocator, a arrow.Array, idx []int32) arrow.Array {
+	d := a.Data()
+	if a.DataType().ID() == arrow.DICTIONARY || a.DataType().ID() == arrow.EXTENSION {
+		return nil
+	}
+	var values, offsets *memory.Buffer
+	switch dt := a.DataType().(type) {
+	case *arrow.StringType, *arrow.BinaryType:
+		offsets, values = gatherBinary(mem, d, idx)
+	case arrow.FixedWidthDataType:
+		w := dt.BitWidth()
+		if w == 1 && dt.ID() == arrow.BOOL {
+			values = gatherBits(mem, d.Buffers()[1], d.Offset(), idx)
+		} else if w >= 8 && w%8 == 0 && len(d.Buffers()) == 2 {
+			values = gatherFixed(mem, d, w/8, idx)
+		}
+	}
+	if values == nil {
+		return nil
+	}
+	var valid *memory.Buffer
+	nulls := 0
+	if a.NullN() > 0 {
+		valid = gatherBits(mem, d.Buffers()[0], d.Offset(), idx)
+		nulls = len(idx) - bitutil.CountSetBits(valid.Bytes(), 0, len(idx))
+	}
+	bufs := []*memory.Buffer{valid, values}
+	if offsets != nil {
+		bufs = []*memory.Buffer{valid, offsets, values}
+	}
+	out := array.NewData(a.DataType(), len(idx), bufs, nil, nulls, 0)
+	for _, b := range bufs {
+		if b != nil {
+			b.Release()
+		}
+	}
+	defer out.Release()
+	return array.MakeFromData(out)
+}
+
+func newBuf(mem memory.Allocator, n int) *memory.Buffer {
+	b := memory.NewResizableBuffer(mem)
+	b.Resize(n)
+	return b
+}
+
+// gatherBits gathers bits (a validity bitmap or boolean values) starting at
+// bit offset off.
+func gatherBits(mem memory.Allocator, src *memory.Buffer, off int, idx []int32) *memory.Buffer {
+	b := newBuf(mem, int(bitutil.BytesForBits(int64(len(idx)))))
+	out := b.Bytes()
+	clear(out)
+	in := src.Bytes()
+	for i, r := range idx {
+		if bitutil.BitIsSet(in, off+int(r)) {
+			bitutil.SetBit(out, i)
+		}
+	}
+	return b
+}
+
+// gatherFixed gathers values of w bytes each.
+func gatherFixed(mem memory.Allocator, d arrow.ArrayData, w int, idx []int32) *memory.Buffer {
+	b := newBuf(mem, len(idx)*w)
+	in := d.Buffers()[1].Bytes()[d.Offset()*w:]
+	out := b.Bytes()
+	switch w {
+	case 8:
+		src, dst := arrow.Uint64Traits.CastFromBytes(in), arrow.Uint64Traits.CastFromBytes(out)
+		for i, r := range idx {
+			dst[i] = src[r]
+		}
+	case 4:
+		src, dst := arrow.Uint32Traits.CastFromBytes(in), arrow.Uint32Traits.CastFromBytes(out)
+		for i, r := range idx {
+			dst[i] = src[r]
+		}
+	case 2:
+		src, dst := arrow.Uint16Traits.CastFromBytes(in), arrow.Uint16Traits.CastFromBytes(out)
+		for i, r := range idx {
+			dst[i] = src[r]
+		}
+	default:
+		for i, r := range idx {
+			copy(out[i*w:(i+1)*w], in[int(r)*w:])
+		}
+	}
+	return b
+}
+
+// gatherBinary gathers variable-length values with 32-bit offsets.
+func gatherBinary(mem memory.Allocator, d arrow.ArrayData, idx []int32) (offsets, values *memory.Buffer) {
+	offs := arrow.Int32Traits.CastFromBytes(d.Buffers()[1].Bytes())[d.Offset():]
+	var data []byte
+	if buf := d.Buffers()[2]; buf != nil {
+		data = buf.Bytes()
+	}
+	total := 0
+	for _, r := range idx {
+		total += int(offs[r+1] - offs[r])
+	}
+	offsets = newBuf(mem, (len(idx)+1)*4)
+	values = newBuf(mem, total)
+	oo := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
+	vo := values.Bytes()
+	pos := int32(0)
+	for i, r := range idx {
+		oo[i] = pos
+		pos += int32(copy(vo[pos:], data[offs[r]:offs[r+1]]))
+	}
+	oo[len(idx)] = pos
+	return offsets, values
 }

@@ -51,17 +51,63 @@ func wrapFilter(n lnode, preds []lexpr) lnode {
 // grouping columns, and into the sides of joins; equalities across the
 // sides of an inner join become its join conditions.
 func pushDown(n lnode, preds []lexpr) lnode {
+	return (&pusher{ids: map[lnode]map[int]bool{}}).push(n, preds)
+}
+
+// pusher remembers the column ids under each node: asking a join for its
+// columns copies those of its whole subtree, which made pushing through a
+// 64-table comma join cubic.
+type pusher struct {
+	ids map[lnode]map[int]bool
+}
+
+// idsOf is the set of column ids n outputs. The sets are shared: callers
+// must not modify them.
+func (pd *pusher) idsOf(n lnode) map[int]bool {
+	if s, ok := pd.ids[n]; ok {
+		return s
+	}
+	var s map[int]bool
+	switch x := n.(type) {
+	case *lJoin:
+		if x.kind == executor.SemiJoin || x.kind == executor.AntiJoin || x.kind == executor.NullAwareAntiJoin {
+			s = pd.idsOf(x.left)
+		} else {
+			s = union(pd.idsOf(x.left), pd.idsOf(x.right))
+		}
+	case *lFilter:
+		s = pd.idsOf(x.child)
+	default:
+		s = idSet(n.cols())
+	}
+	pd.ids[n] = s
+	return s
+}
+
+func union(a, b map[int]bool) map[int]bool {
+	u := make(map[int]bool, len(a)+len(b))
+	for k := range a {
+		u[k] = true
+	}
+	for k := range b {
+		u[k] = true
+	}
+	return u
+}
+
+func (pd *pusher) push(n lnode, preds []lexpr) lnode {
+	pushDown := pd.push
 	switch x := n.(type) {
 	case *lFilter:
 		return pushDown(x.child, append(preds, x.conds...))
 	case *lJoin:
-		lids, rids := idSet(x.left.cols()), idSet(x.right.cols())
-		all := map[int]bool{}
-		for k := range lids {
-			all[k] = true
-		}
-		for k := range rids {
-			all[k] = true
+		lids, rids := pd.idsOf(x.left), pd.idsOf(x.right)
+		var all map[int]bool
+		switch x.kind {
+		case executor.SemiJoin, executor.AntiJoin, executor.NullAwareAntiJoin:
+			all = union(lids, rids)
+		default:
+			all = pd.idsOf(x)
 		}
 		var lp, rp, above, conds []lexpr
 		switch x.kind {
@@ -235,63 +281,70 @@ func reorderJoins(n lnode) lnode {
 		}
 	}
 	rels[0], rels[big] = rels[big], rels[0]
-	all := map[int]bool{}
-	relIDs := make([]map[int]bool, len(rels))
+	// Which relations each condition reads; conditions are then tracked by
+	// how many of their relations are not joined yet, which keeps choosing
+	// the next relation linear in the conditions (a 64-table comma join was
+	// cubic with column-id sets).
+	relOf := map[int]int{}
 	for i, r := range rels {
-		relIDs[i] = idSet(r.cols())
-		for k := range relIDs[i] {
-			all[k] = true
+		for _, c := range r.cols() {
+			relOf[c.id] = i
 		}
 	}
-	condCols := make([]map[int]bool, len(conds))
-	for i, c := range conds {
-		condCols[i] = localCols(c, all)
-	}
-	used := make([]bool, len(conds))
-	cur := rels[0]
-	curIDs := map[int]bool{}
-	for k := range relIDs[0] {
-		curIDs[k] = true
+	condRels := make([][]int, len(conds))
+	pending := make([]int, len(conds))
+	for ci, c := range conds {
+		seen := map[int]bool{}
+		for id := range colsOf(c) {
+			if r, ok := relOf[id]; ok && !seen[r] {
+				seen[r] = true
+				condRels[ci] = append(condRels[ci], r)
+			}
+		}
+		pending[ci] = len(condRels[ci])
 	}
 	done := make([]bool, len(rels))
-	done[0] = true
-	union := func(a, b map[int]bool) map[int]bool {
-		u := make(map[int]bool, len(a)+len(b))
-		for k := range a {
-			u[k] = true
+	used := make([]bool, len(conds))
+	join := func(r int) {
+		done[r] = true
+		for ci, rs := range condRels {
+			for _, x := range rs {
+				if x == r {
+					pending[ci]--
+				}
+			}
 		}
-		for k := range b {
-			u[k] = true
-		}
-		return u
 	}
+	join(0)
+	cur := rels[0]
+	score := make([]int, len(rels))
 	for step := 1; step < len(rels); step++ {
-		pick, best := -1, -1
-		for i := range rels {
-			if done[i] {
+		// A condition counts for the one relation it still waits for when
+		// it also reads what is already joined; equalities count most.
+		clear(score)
+		for ci, rs := range condRels {
+			if used[ci] || pending[ci] != 1 || len(rs) < 2 {
 				continue
 			}
-			both := union(curIDs, relIDs[i])
-			score := 0
-			for ci, c := range conds {
-				if used[ci] || !subset(condCols[ci], both) {
-					continue
-				}
-				if touches(condCols[ci], relIDs[i]) && touches(condCols[ci], curIDs) {
-					score++
-					if isEquality(c) {
-						score += 10
+			for _, r := range rs {
+				if !done[r] {
+					score[r]++
+					if isEquality(conds[ci]) {
+						score[r] += 10
 					}
 				}
 			}
-			if score > best {
-				pick, best = i, score
+		}
+		pick := -1
+		for i := range rels {
+			if !done[i] && (pick < 0 || score[i] > score[pick]) {
+				pick = i
 			}
 		}
-		both := union(curIDs, relIDs[pick])
+		join(pick)
 		var jc []lexpr
 		for ci, c := range conds {
-			if !used[ci] && subset(condCols[ci], both) {
+			if !used[ci] && pending[ci] == 0 {
 				used[ci] = true
 				jc = append(jc, c)
 			}
@@ -301,8 +354,6 @@ func reorderJoins(n lnode) lnode {
 			kind = executor.CrossJoin
 		}
 		cur = &lJoin{left: cur, right: rels[pick], kind: kind, conds: jc}
-		curIDs = both
-		done[pick] = true
 	}
 	var rest []lexpr
 	for ci, c := range conds {
