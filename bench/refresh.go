@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -59,6 +61,39 @@ type refreshResult struct {
 	IncrMs      float64            `json:"incr_ms"`
 	WorkersRows int64              `json:"workers_rows"`
 	WorkersMs   map[string]float64 `json:"workers_ms,omitempty"`
+	// Peak Go heap (Arrow buffers included: the engine allocates them from
+	// the Go heap) while the first full REFRESH ran, sampled every 2 ms.
+	// The child's peak RSS also covers generating the source and the floor.
+	RefreshHeapMiB float64 `json:"refresh_heap_mib"`
+}
+
+// heapPeak samples the in-use heap until stop is called, and returns the
+// highest value seen, in MiB.
+func heapPeak() (stop func() float64) {
+	runtime.GC()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return func() float64 {
+		close(done)
+		<-finished
+		return float64(peak.Load()) / (1 << 20)
+	}
 }
 
 func median(xs []float64) float64 {
@@ -117,8 +152,12 @@ func runRefreshChild(ctx context.Context, dir string, rows int64, reps int, work
 		if r == 0 && workers {
 			stop = startProfile(filepath.Join(dir, "pprof", "refresh.pprof"))
 		}
+		heap := heapPeak()
 		ms, err := timeIt(func() error { _, err := db.Exec(ctx, "REFRESH MATERIALIZED VIEW v"); return err })
 		stop()
+		if h := heap(); h > res.RefreshHeapMiB {
+			res.RefreshHeapMiB = h
+		}
 		if err != nil {
 			return fmt.Errorf("REFRESH MATERIALIZED VIEW v: %w", err)
 		}
