@@ -427,6 +427,28 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 	st.inUse = append(st.inUse, name)
 	defer func() { st.inUse = st.inUse[:len(st.inUse)-1] }()
 
+	before, err := t.compile("BEFORE", event)
+	var after []compiledTrigger
+	if err == nil {
+		after, err = t.compile("AFTER", event)
+	}
+	if err != nil {
+		if in != nil {
+			in.Close()
+		}
+		return 0, err
+	}
+	v0 := t.lt.Dataset().Version()
+	defer func() {
+		// Whatever was committed is recorded, to be undone if the statement fails.
+		if v1 := t.lt.Dataset().Version(); v1 != v0 {
+			st.record(t.lt.Name(), v0, v1)
+		}
+	}()
+	if len(before) == 0 && len(after) == 0 {
+		// No trigger for this event: a plain change, tracked for undo only.
+		return commit(in)
+	}
 	mem := s.e.cfg.Mem
 	schema := t.lt.Schema()
 	var newRows arrow.RecordBatch // NEW: the rows written (INSERT, UPDATE)
@@ -443,14 +465,6 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 			return 0, err
 		}
 		defer oldRows.Release()
-	}
-	before, err := t.compile("BEFORE", event)
-	if err != nil {
-		return 0, err
-	}
-	after, err := t.compile("AFTER", event)
-	if err != nil {
-		return 0, err
 	}
 	nrows := len(addrs)
 	if newRows != nil {
@@ -469,11 +483,7 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 		newRows.Retain() // the stream releases its batches; AFTER triggers read them still
 		final = newValues(schema, newRows)
 	}
-	v0 := t.lt.Dataset().Version()
 	n, err = commit(final)
-	if v1 := t.lt.Dataset().Version(); v1 != v0 {
-		st.record(t.lt.Name(), v0, v1)
-	}
 	if err != nil {
 		return 0, err
 	}
