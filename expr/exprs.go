@@ -211,6 +211,8 @@ func Walk(e Expr, fn func(Expr)) {
 		}
 	case *Cast:
 		Walk(x.Arg, fn)
+	case *StoreCast:
+		Walk(x.Arg, fn)
 	}
 }
 

@@ -382,6 +382,7 @@ func (pb *physBuilder) plan0(n lnode) (*pnode, error) {
 			newCols[i] = pos[id]
 		}
 		tbl := x.tbl
+		storeCasts(child, tbl.Schema(), newCols)
 		return &pnode{name: "Update", detail: tbl.Name(), children: []*pnode{child}, schema: dmlSchema,
 			open: func(env *executor.Env, kids []executor.Operator) (executor.Operator, error) {
 				return executor.NewUpdate(strictEnv(env), tbl, kids[0], idx, newCols), nil
@@ -557,6 +558,7 @@ func (pb *physBuilder) planInsert(x *lInsert) (*pnode, error) {
 			return nil, err
 		}
 		child = c
+		storeCasts(child, x.tbl.Schema(), nil)
 	}
 	return &pnode{name: "Insert", detail: tbl.Name(), children: []*pnode{child}, schema: dmlSchema,
 		open: func(env *executor.Env, kids []executor.Operator) (executor.Operator, error) {
@@ -593,6 +595,7 @@ func (pb *physBuilder) planValues(x *lValues, schema *arrow.Schema) (*pnode, err
 			rows[i][j] = l
 		}
 	}
+	forTable := schema != nil // rows for a table's columns: MySQL's column errors
 	if schema == nil {
 		schema = schemaOf(x.out)
 	}
@@ -601,7 +604,7 @@ func (pb *physBuilder) planValues(x *lValues, schema *arrow.Schema) (*pnode, err
 			if x.strict {
 				env = strictEnv(env)
 			}
-			b, err := evalRows(env.Eval, schema, rows)
+			b, err := evalRows(env.Eval, schema, rows, forTable)
 			if err != nil {
 				return nil, err
 			}
@@ -610,7 +613,7 @@ func (pb *physBuilder) planValues(x *lValues, schema *arrow.Schema) (*pnode, err
 }
 
 // evalRows evaluates row expressions into one batch with schema's types.
-func evalRows(ec *functions.EvalContext, schema *arrow.Schema, rows [][]expr.Expr) (arrow.RecordBatch, error) {
+func evalRows(ec *functions.EvalContext, schema *arrow.Schema, rows [][]expr.Expr, forTable bool) (arrow.RecordBatch, error) {
 	mem := ec.Mem
 	if mem == nil {
 		mem = memory.DefaultAllocator
@@ -642,6 +645,19 @@ func evalRows(ec *functions.EvalContext, schema *arrow.Schema, rows [][]expr.Exp
 	}()
 	for ri, r := range rows {
 		for j := 0; j < ncol; j++ {
+			if forTable {
+				v, err := r[j].Eval(ec, one)
+				if err != nil {
+					return nil, withRow(err, ri+1)
+				}
+				a, err := functions.CastForColumn(ec, v, columnTarget(schema.Field(j)), ri+1)
+				v.Release()
+				if err != nil {
+					return nil, err
+				}
+				parts[j] = append(parts[j], a)
+				continue
+			}
 			a, err := expr.NewCast(r[j], schema.Field(j).Type).Eval(ec, one)
 			if err != nil {
 				return nil, withRow(err, ri+1)
@@ -695,4 +711,41 @@ func strictEnv(env *executor.Env) *executor.Env {
 	ec.Strict = true
 	e.Eval = &ec
 	return &e
+}
+
+// columnTarget describes a table column for functions.CastForColumn.
+func columnTarget(f arrow.Field) functions.ColumnTarget {
+	_, isJSON := f.Metadata.GetValue(catalog.MetaJSON)
+	return functions.ColumnTarget{Name: f.Name, Type: f.Type, JSON: isJSON}
+}
+
+// storeCasts makes the values a DML Project computes for a table's columns
+// convert as writes do (expr.StoreCast: MySQL's column errors, JSON
+// normalized). cols[i] is the Project output feeding table column i (nil:
+// output i feeds column i). The Project's operator reads the same exprs
+// slice, so replacing its elements takes effect.
+func storeCasts(p *pnode, schema *arrow.Schema, cols []int) {
+	if p.name != "Project" {
+		return
+	}
+	for i, f := range schema.Fields() {
+		k := i
+		if cols != nil {
+			if i >= len(cols) {
+				return
+			}
+			k = cols[i]
+		}
+		if k < 0 || k >= len(p.exprs) || !arrow.TypeEqual(p.exprs[k].Type(), f.Type) {
+			continue
+		}
+		arg := p.exprs[k]
+		if _, ok := arg.(*expr.ColumnRef); ok && cols != nil {
+			continue // UPDATE keeps this column's stored value
+		}
+		if c, ok := arg.(*expr.Cast); ok {
+			arg = c.Arg // StoreCast converts, with the column's errors
+		}
+		p.exprs[k] = &expr.StoreCast{Arg: arg, Col: columnTarget(f)}
+	}
 }
