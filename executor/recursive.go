@@ -32,8 +32,7 @@ type recursiveOp struct {
 	distinct bool
 	maxDepth int
 
-	table *groupTable
-	gids  []uint32
+	seen  *distinctOp // UNION: the keys produced so far (its child is unused)
 	work  []arrow.RecordBatch // input of the running iteration
 	next  []arrow.RecordBatch // rows produced so far by the running one
 	depth int
@@ -55,8 +54,8 @@ func (r *recursiveOp) Next(ctx context.Context) (_ arrow.RecordBatch, err error)
 	if r.done {
 		return nil, io.EOF
 	}
-	if r.distinct && r.table == nil {
-		r.table = newGroupTable(schemaTypes(r.schema))
+	if r.distinct && r.seen == nil {
+		r.seen = &distinctOp{env: r.env, table: newGroupTable(schemaTypes(r.schema))}
 	}
 	for {
 		if err := checkCtx(ctx); err != nil {
@@ -79,7 +78,7 @@ func (r *recursiveOp) Next(ctx context.Context) (_ arrow.RecordBatch, err error)
 			return nil, err
 		}
 		if r.distinct {
-			if b, err = r.unseen(ctx, b); err != nil || b == nil {
+			if b, err = r.seen.firsts(ctx, b); err != nil || b == nil {
 				if err != nil {
 					return nil, err
 				}
@@ -108,7 +107,7 @@ func (r *recursiveOp) advance() error {
 	}
 	if len(r.work) == 0 {
 		r.done = true
-		r.table = nil
+		r.seen = nil
 		return nil
 	}
 	r.depth++
@@ -123,22 +122,6 @@ func (r *recursiveOp) advance() error {
 	return nil
 }
 
-// unseen keeps the rows of b not produced before; it releases b.
-func (r *recursiveOp) unseen(ctx context.Context, b arrow.RecordBatch) (arrow.RecordBatch, error) {
-	defer b.Release()
-	n := int(b.NumRows())
-	r.gids = growU32(r.gids, n)
-	rows := r.table.insert(b.Columns(), r.gids, false)
-	switch len(rows) {
-	case 0:
-		return nil, nil
-	case n:
-		b.Retain()
-		return b, nil
-	}
-	return takeBatch(ctx, r.env.mem(), r.schema, b, rows)
-}
-
 func (r *recursiveOp) Close() error {
 	r.done = true
 	var err error
@@ -148,6 +131,6 @@ func (r *recursiveOp) Close() error {
 	}
 	releaseBatches(r.work)
 	releaseBatches(r.next)
-	r.work, r.next, r.table = nil, nil, nil
+	r.work, r.next, r.seen = nil, nil, nil
 	return err
 }
