@@ -32,7 +32,7 @@ type recursiveOp struct {
 	distinct bool
 	maxDepth int
 
-	seen  *distinctOp // UNION: the keys produced so far (its child is unused)
+	seen  *distinctOp         // UNION: the keys produced so far (its child is unused)
 	work  []arrow.RecordBatch // input of the running iteration
 	next  []arrow.RecordBatch // rows produced so far by the running one
 	depth int
