@@ -142,30 +142,106 @@ type trigAssign struct {
 	expr trigStmt // the expression, to run as SELECT expr
 }
 
+// trigStep is a compiled body step: a statement, an IF, or a SIGNAL.
+type trigStep struct {
+	stmt *trigStmt
+	// IF: the first true conds[i] (SELECT (cond) IS TRUE) runs branches[i],
+	// else elseSteps.
+	conds     []trigStmt
+	branches  [][]trigStep
+	elseSteps []trigStep
+	signal    *trigSignal
+}
+
+type trigSignal struct {
+	state string
+	errno int
+	msg   *trigStmt // SELECT message, nil if none
+}
+
 type compiledTrigger struct {
 	name  string
-	stmts []trigStmt
+	steps []trigStep
 }
 
 // compileTrigger checks a body as MySQL does at CREATE TRIGGER (NEW and OLD
 // exist for the event and name columns of the table, only BEFORE triggers
 // assign NEW, no result sets, no DDL) and prepares it to run.
-func compileTrigger(timing, event string, body []parser.Statement, schema *arrow.Schema) ([]trigStmt, error) {
-	var out []trigStmt
-	for _, st := range body {
-		ts, err := compileTrigStmt(timing, event, st, schema)
-		if err != nil {
-			e := *sqlerr.Wrap(err)
-			if e.Line == 0 {
-				e.Line, e.Column = st.Line, st.Column
-			} else {
-				e = *sqlerr.Wrap(parser.Shift(&e, st))
+func compileTrigger(timing, event string, body []parser.Statement, schema *arrow.Schema) ([]trigStep, error) {
+	steps, err := parser.ParseTriggerBody(body)
+	if err != nil {
+		return nil, err
+	}
+	return compileSteps(timing, event, steps, schema)
+}
+
+// positioned places an error of a body statement in the CREATE statement.
+func positioned(err error, st parser.Statement) error {
+	e := *sqlerr.Wrap(err)
+	if e.Line == 0 {
+		e.Line, e.Column = st.Line, st.Column
+		return &e
+	}
+	return parser.Shift(&e, st)
+}
+
+func compileSteps(timing, event string, steps []parser.TriggerStep, schema *arrow.Schema) ([]trigStep, error) {
+	var out []trigStep
+	for _, step := range steps {
+		switch {
+		case step.Stmt != nil:
+			ts, err := compileTrigStmt(timing, event, *step.Stmt, schema)
+			if err != nil {
+				return nil, positioned(err, *step.Stmt)
 			}
-			return nil, &e
+			out = append(out, trigStep{stmt: &ts})
+		case step.If != nil:
+			var c trigStep
+			for i, cond := range step.If.Conds {
+				ts, err := compileExpr(event, "("+cond.Text+") IS TRUE", schema)
+				if err != nil {
+					return nil, positioned(err, cond)
+				}
+				br, err := compileSteps(timing, event, step.If.Branches[i], schema)
+				if err != nil {
+					return nil, err
+				}
+				c.conds = append(c.conds, ts)
+				c.branches = append(c.branches, br)
+			}
+			els, err := compileSteps(timing, event, step.If.Else, schema)
+			if err != nil {
+				return nil, err
+			}
+			c.elseSteps = els
+			out = append(out, c)
+		case step.Signal != nil:
+			sig := &trigSignal{state: step.Signal.SQLState, errno: step.Signal.Errno}
+			if m := step.Signal.Message; m != nil {
+				ts, err := compileExpr(event, m.Text, schema)
+				if err != nil {
+					return nil, positioned(err, *m)
+				}
+				sig.msg = &ts
+			}
+			out = append(out, trigStep{signal: sig})
 		}
-		out = append(out, ts)
 	}
 	return out, nil
+}
+
+// compileExpr prepares SELECT expr, checking its NEW/OLD references and
+// its syntax.
+func compileExpr(event, expr string, schema *arrow.Schema) (trigStmt, error) {
+	ts, err := bindRowRefs(event, "SELECT "+expr, schema)
+	if err != nil {
+		return trigStmt{}, err
+	}
+	probe := parser.SubstituteRowRefs(ts.text, ts.refs, func(parser.RowRef) string { return "NULL" })
+	if _, err := parser.ParseTiDB(probe); err != nil {
+		return trigStmt{}, sqlerr.Wrap(err).At(0, 0)
+	}
+	return ts, nil
 }
 
 func compileTrigStmt(timing, event string, st parser.Statement, schema *arrow.Schema) (trigStmt, error) {
@@ -189,7 +265,7 @@ func compileTrigStmt(timing, event string, st parser.Statement, schema *arrow.Sc
 			if err != nil {
 				return trigStmt{}, err
 			}
-			expr, err := bindRowRefs(event, "SELECT "+a.Expr, schema)
+			expr, err := compileExpr(event, a.Expr, schema)
 			if err != nil {
 				return trigStmt{}, err
 			}
@@ -385,13 +461,11 @@ func (t *trigTable) compile(timing, event string) ([]compiledTrigger, error) {
 		}
 		// Columns may have changed since CREATE TRIGGER; MySQL reports that
 		// when the trigger fires, and so do we.
-		stmts, err := compileTrigger(timing, event, ct.Statements, t.lt.Schema())
+		steps, err := compileTrigger(timing, event, ct.Statements, t.lt.Schema())
 		if err != nil {
-			e := *sqlerr.Wrap(err)
-			e.Line, e.Column = 0, 0
-			return nil, &e
+			return nil, unposition(err)
 		}
-		out = append(out, compiledTrigger{name: tr.Name, stmts: stmts})
+		out = append(out, compiledTrigger{name: tr.Name, steps: steps})
 	}
 	return out, nil
 }
@@ -585,35 +659,105 @@ func (b *rowBind) substitute(ts *trigStmt) (string, error) {
 
 // runTrigger runs one trigger's body for one row.
 func (s *session) runTrigger(tr compiledTrigger, b *rowBind) error {
-	for i := range tr.stmts {
-		ts := &tr.stmts[i]
-		if len(ts.assigns) == 0 {
-			text, err := b.substitute(ts)
-			if err != nil {
-				return err
-			}
-			res, err := s.runInTrigger(text)
-			if err != nil {
-				return err
-			}
-			if res != nil && res.Reader != nil {
-				res.Reader.Release()
-			}
-			continue
+	return s.runSteps(tr.steps, b)
+}
+
+func (s *session) runSteps(steps []trigStep, b *rowBind) error {
+	for i := range steps {
+		step := &steps[i]
+		var err error
+		switch {
+		case step.stmt != nil:
+			err = s.runTrigStmt(step.stmt, b)
+		case step.signal != nil:
+			err = s.signal(step.signal, b)
+		default:
+			err = s.runIf(step, b)
 		}
-		for _, a := range ts.assigns {
-			text, err := b.substitute(&a.expr)
-			if err != nil {
-				return err
-			}
-			v, err := s.evalInTrigger(text, b.newVals[a.col].DataType())
-			if err != nil {
-				return err
-			}
-			b.newVals[a.col].Release()
-			b.newVals[a.col] = v
-			b.changed = true
+		if err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+func (s *session) runIf(step *trigStep, b *rowBind) error {
+	for i := range step.conds {
+		text, err := b.substitute(&step.conds[i])
+		if err != nil {
+			return err
+		}
+		v, err := s.evalInTrigger(text, arrow.FixedWidthTypes.Boolean)
+		if err != nil {
+			return err
+		}
+		yes := v.IsValid(0) && v.(*array.Boolean).Value(0)
+		v.Release()
+		if yes {
+			return s.runSteps(step.branches[i], b)
+		}
+	}
+	return s.runSteps(step.elseSteps, b)
+}
+
+// signal raises the error SIGNAL describes, as MySQL does: class 01 is a
+// warning (nothing happens), 02 is "not found" (1643), others 1644.
+func (s *session) signal(sig *trigSignal, b *rowBind) error {
+	if strings.HasPrefix(sig.state, "01") {
+		return nil
+	}
+	code, msg := 1644, "Unhandled user-defined exception condition"
+	if strings.HasPrefix(sig.state, "02") {
+		code, msg = 1643, "Unhandled user-defined not found condition"
+	}
+	if sig.errno != 0 {
+		code = sig.errno
+	}
+	if sig.msg != nil {
+		text, err := b.substitute(sig.msg)
+		if err != nil {
+			return err
+		}
+		v, err := s.evalInTrigger(text, arrow.BinaryTypes.String)
+		if err != nil {
+			return err
+		}
+		if v.IsValid(0) {
+			msg = v.(*array.String).Value(0)
+		}
+		v.Release()
+	}
+	return &sqlerr.Error{Code: code, SQLState: sig.state, Msg: msg}
+}
+
+// runTrigStmt runs a body statement, or SET NEW.col = expr, for one row.
+func (s *session) runTrigStmt(ts *trigStmt, b *rowBind) error {
+	if len(ts.assigns) == 0 {
+		text, err := b.substitute(ts)
+		if err != nil {
+			return err
+		}
+		res, err := s.runInTrigger(text)
+		if err != nil {
+			return err
+		}
+		if res != nil && res.Reader != nil {
+			res.Reader.Release()
+		}
+		return nil
+	}
+	for _, a := range ts.assigns {
+		text, err := b.substitute(&a.expr)
+		if err != nil {
+			return err
+		}
+		v, err := s.evalInTrigger(text, b.newVals[a.col].DataType())
+		if err != nil {
+			return err
+		}
+		b.newVals[a.col].Release()
+		b.newVals[a.col] = v
+		b.changed = true
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/genevasql/genevasql/sqlerr"
@@ -438,6 +439,274 @@ func ParseRowSet(text string) (assigns []RowAssign, ok bool, err error) {
 			Expr: strings.TrimSpace(text[start.off:end]), ExprOffset: start.off})
 		if p.pos >= len(toks) {
 			return assigns, true, nil
+		}
+		p.pos++ // the comma
+	}
+}
+
+// TriggerStep is one step of a trigger body: a plain statement, an IF, or
+// a SIGNAL. Exactly one field is set.
+type TriggerStep struct {
+	Stmt   *Statement
+	If     *TriggerIf
+	Signal *TriggerSignal
+}
+
+// TriggerIf is IF cond THEN … [ELSEIF cond THEN …]… [ELSE …] END IF: the
+// first true Conds[i] runs Branches[i], else Else runs.
+type TriggerIf struct {
+	Conds    []Statement // the condition texts, positioned like body statements
+	Branches [][]TriggerStep
+	Else     []TriggerStep
+}
+
+// TriggerSignal is SIGNAL SQLSTATE 'xxxxx' [SET MESSAGE_TEXT = v, MYSQL_ERRNO = n].
+type TriggerSignal struct {
+	SQLState string
+	Message  *Statement // the MESSAGE_TEXT expression, nil if none
+	Errno    int        // 0 if not given
+}
+
+// ParseTriggerBody gives the body statements (CreateTrigger.Statements)
+// their structure: IF … END IF blocks, nested BEGIN … END, and SIGNAL.
+// Other compound statements (CASE, loops, DECLARE) are refused.
+func ParseTriggerBody(stmts []Statement) ([]TriggerStep, error) {
+	b := &bodyParser{queue: append([]Statement(nil), stmts...)}
+	steps, stop, err := b.steps()
+	if err != nil {
+		return nil, err
+	}
+	if stop != "" {
+		return nil, b.errAt(b.queue[0], stop+" without a matching IF or BEGIN")
+	}
+	return steps, nil
+}
+
+type bodyParser struct {
+	queue []Statement
+}
+
+func (b *bodyParser) errAt(st Statement, msg string) error {
+	return &sqlerr.Error{Code: sqlerr.ErrParse, Msg: msg, Line: st.Line, Column: st.Column}
+}
+
+// rest is the part of st from byte off on, positioned.
+func rest(st Statement, off int) Statement {
+	t := st.Text[off:]
+	trimmed := strings.TrimLeft(t, " \t\r\n")
+	off += len(t) - len(trimmed)
+	line, col := st.Line, st.Column
+	if pre := st.Text[:off]; strings.Contains(pre, "\n") {
+		line += strings.Count(pre, "\n")
+		col = 1 + len([]rune(pre[strings.LastIndexByte(pre, '\n')+1:]))
+	} else {
+		col += len([]rune(pre))
+	}
+	return Statement{Text: trimmed, Offset: st.Offset + off, Line: line, Column: col}
+}
+
+// steps parses statements up to one starting with ELSEIF, ELSE or END
+// (left in the queue; its first word is returned) or the end.
+func (b *bodyParser) steps() ([]TriggerStep, string, error) {
+	var out []TriggerStep
+	for len(b.queue) > 0 {
+		st := b.queue[0]
+		toks, err := lex(st.Text)
+		if err != nil || len(toks) == 0 {
+			b.queue = b.queue[1:]
+			if err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		first := ""
+		if toks[0].kind == tkWord {
+			first = strings.ToUpper(toks[0].text)
+		}
+		if len(toks) > 1 && toks[1].kind == tkPunct && toks[1].text == ":" {
+			return nil, "", &sqlerr.Error{Code: sqlerr.ErrNotSupported, Msg: "labels are not supported in trigger bodies", Line: st.Line, Column: st.Column}
+		}
+		switch first {
+		case "ELSEIF", "ELSE", "END":
+			return out, first, nil
+		case "IF":
+			step, err := b.ifBlock()
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, step)
+		case "BEGIN":
+			b.queue[0] = rest(st, toks[0].off+len(toks[0].text))
+			inner, stop, err := b.steps()
+			if err != nil {
+				return nil, "", err
+			}
+			if err := b.end(stop, st, "BEGIN", ""); err != nil {
+				return nil, "", err
+			}
+			out = append(out, inner...)
+		case "SIGNAL":
+			sig, err := parseSignal(st, toks)
+			if err != nil {
+				return nil, "", Shift(err, st)
+			}
+			b.queue = b.queue[1:]
+			out = append(out, TriggerStep{Signal: sig})
+		case "CASE", "WHILE", "LOOP", "REPEAT", "DECLARE", "LEAVE", "ITERATE", "RETURN", "CALL", "RESIGNAL", "GET":
+			return nil, "", &sqlerr.Error{Code: sqlerr.ErrNotSupported, Msg: first +
+				" is not supported in trigger bodies: a body holds INSERT, UPDATE, DELETE, SET NEW.column = expression, IF and SIGNAL",
+				Line: st.Line, Column: st.Column}
+		default:
+			b.queue = b.queue[1:]
+			s := st
+			out = append(out, TriggerStep{Stmt: &s})
+		}
+	}
+	return out, "", nil
+}
+
+// end consumes the END [word] that closes a block opened by st.
+func (b *bodyParser) end(stop string, st Statement, opened, word string) error {
+	closer := "END"
+	if word != "" {
+		closer += " " + word
+	}
+	if stop != "END" {
+		return b.errAt(st, opened+" without "+closer)
+	}
+	toks, _ := lex(b.queue[0].Text)
+	n := 1
+	if word != "" {
+		if len(toks) < 2 || !isWord(toks[1], word) {
+			return b.errAt(b.queue[0], "expected "+closer)
+		}
+		n = 2
+	}
+	if len(toks) > n {
+		return b.errAt(b.queue[0], fmt.Sprintf("unexpected %q after %s", toks[n].text, closer))
+	}
+	b.queue = b.queue[1:]
+	return nil
+}
+
+// ifBlock parses IF … END IF at the head of the queue.
+func (b *bodyParser) ifBlock() (TriggerStep, error) {
+	opened := b.queue[0]
+	ifs := &TriggerIf{}
+	for {
+		st := b.queue[0]
+		toks, _ := lex(st.Text)
+		kw := strings.ToUpper(toks[0].text)
+		if kw == "ELSE" {
+			b.queue[0] = rest(st, toks[0].off+len(toks[0].text))
+			steps, stop, err := b.steps()
+			if err != nil {
+				return TriggerStep{}, err
+			}
+			ifs.Else = steps
+			if err := b.end(stop, opened, "IF", "IF"); err != nil {
+				return TriggerStep{}, err
+			}
+			return TriggerStep{If: ifs}, nil
+		}
+		// IF or ELSEIF: the condition runs to THEN (outside CASE … END).
+		then, depth := -1, 0
+		for i := 1; i < len(toks) && then < 0; i++ {
+			switch {
+			case isWord(toks[i], "CASE"):
+				depth++
+			case isWord(toks[i], "END"):
+				depth--
+			case isWord(toks[i], "THEN") && depth == 0:
+				then = i
+			}
+		}
+		if then < 0 {
+			return TriggerStep{}, b.errAt(st, kw+" without THEN")
+		}
+		cond := rest(st, toks[1].off)
+		cond.Text = strings.TrimSpace(st.Text[toks[1].off:toks[then].off])
+		if then == 1 {
+			return TriggerStep{}, b.errAt(st, kw+" without a condition")
+		}
+		ifs.Conds = append(ifs.Conds, cond)
+		b.queue[0] = rest(st, toks[then].off+len(toks[then].text))
+		steps, stop, err := b.steps()
+		if err != nil {
+			return TriggerStep{}, err
+		}
+		ifs.Branches = append(ifs.Branches, steps)
+		switch stop {
+		case "ELSEIF", "ELSE":
+			continue
+		}
+		if err := b.end(stop, opened, "IF", "IF"); err != nil {
+			return TriggerStep{}, err
+		}
+		return TriggerStep{If: ifs}, nil
+	}
+}
+
+// parseSignal parses SIGNAL SQLSTATE [VALUE] 'xxxxx' [SET item = v, …].
+func parseSignal(st Statement, toks []token) (*TriggerSignal, error) {
+	p := &ownParser{src: st.Text, toks: toks, pos: 1}
+	if !p.acceptWords("SQLSTATE") {
+		return nil, p.errExpected("SQLSTATE (named conditions are not supported)")
+	}
+	p.acceptWords("VALUE")
+	t := p.peek()
+	if t.kind != tkString {
+		return nil, p.errExpected("a quoted SQLSTATE")
+	}
+	p.pos++
+	sig := &TriggerSignal{SQLState: t.text}
+	if len(t.text) != 5 || strings.HasPrefix(t.text, "00") {
+		return nil, &sqlerr.Error{Code: 1407, SQLState: "42000", Msg: fmt.Sprintf("Bad SQLSTATE: '%s'", t.text)}
+	}
+	if !p.acceptWords("SET") {
+		return sig, p.end()
+	}
+	for {
+		item, err := p.ident("MESSAGE_TEXT or MYSQL_ERRNO")
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectPunct("="); err != nil {
+			return nil, err
+		}
+		start := p.peek()
+		depth := 0
+		end := len(st.Text)
+		for ; p.pos < len(toks); p.pos++ {
+			tk := toks[p.pos]
+			if tk.kind == tkPunct && tk.text == "(" {
+				depth++
+			} else if tk.kind == tkPunct && tk.text == ")" {
+				depth--
+			} else if tk.kind == tkPunct && tk.text == "," && depth == 0 {
+				end = tk.off
+				break
+			}
+		}
+		val := rest(st, start.off)
+		val.Text = strings.TrimSpace(st.Text[start.off:end])
+		if val.Text == "" {
+			return nil, p.errExpected("a value for " + item)
+		}
+		switch strings.ToUpper(item) {
+		case "MESSAGE_TEXT":
+			sig.Message = &val
+		case "MYSQL_ERRNO":
+			n, err := strconv.Atoi(val.Text)
+			if err != nil || n <= 0 || n > 65535 {
+				return nil, &sqlerr.Error{Code: sqlerr.ErrWrongArguments, Msg: fmt.Sprintf("MYSQL_ERRNO must be a number from 1 to 65535, got %s", val.Text)}
+			}
+			sig.Errno = n
+		default:
+			return nil, &sqlerr.Error{Code: sqlerr.ErrNotSupported, Msg: fmt.Sprintf("SIGNAL … SET %s is not supported (MESSAGE_TEXT and MYSQL_ERRNO are)", item)}
+		}
+		if p.pos >= len(toks) {
+			return sig, nil
 		}
 		p.pos++ // the comma
 	}

@@ -1,7 +1,9 @@
 package parser
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/genevasql/genevasql/sqlerr"
@@ -181,5 +183,100 @@ func TestParseRowSet(t *testing.T) {
 	}
 	if _, ok, err := ParseRowSet("SET @x = 1"); !ok || err == nil {
 		t.Errorf("SET @x: want an error, got ok=%v err=%v", ok, err)
+	}
+}
+
+// describeSteps renders a parsed body compactly: stmt, IF(cond){…}ELSEIF…, SIGNAL.
+func describeSteps(steps []TriggerStep) string {
+	var parts []string
+	for _, s := range steps {
+		switch {
+		case s.Stmt != nil:
+			parts = append(parts, s.Stmt.Text)
+		case s.Signal != nil:
+			d := "SIGNAL " + s.Signal.SQLState
+			if s.Signal.Message != nil {
+				d += " msg=" + s.Signal.Message.Text
+			}
+			if s.Signal.Errno != 0 {
+				d += fmt.Sprintf(" errno=%d", s.Signal.Errno)
+			}
+			parts = append(parts, d)
+		default:
+			d := ""
+			for i, c := range s.If.Conds {
+				kw := "IF"
+				if i > 0 {
+					kw = "ELSEIF"
+				}
+				d += kw + "(" + c.Text + "){" + describeSteps(s.If.Branches[i]) + "}"
+			}
+			if s.If.Else != nil {
+				d += "ELSE{" + describeSteps(s.If.Else) + "}"
+			}
+			parts = append(parts, d)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func TestParseTriggerBody(t *testing.T) {
+	cases := []struct {
+		sql, want string
+	}{
+		{"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1", "SET NEW.a = 1"},
+		{"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN END", ""},
+		{"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN\n IF NEW.a IS NULL THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'no a', MYSQL_ERRNO = 3001;\n" +
+			" ELSEIF CASE WHEN NEW.a > 1 THEN 1 END THEN SET NEW.b = 2; IF NEW.c THEN DELETE FROM x; END IF;\n ELSE SET NEW.b = 3;\n END IF;\n INSERT INTO log VALUES (1);\nEND",
+			"IF(NEW.a IS NULL){SIGNAL 45000 msg='no a' errno=3001}ELSEIF(CASE WHEN NEW.a > 1 THEN 1 END){SET NEW.b = 2; IF(NEW.c){DELETE FROM x}}ELSE{SET NEW.b = 3}; INSERT INTO log VALUES (1)"},
+		{"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN BEGIN SET NEW.a = 1; END; SIGNAL SQLSTATE VALUE '01000'; END",
+			"SET NEW.a = 1; SIGNAL 01000"},
+	}
+	for _, c := range cases {
+		p, err := Parse(c.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		ct := p.Own.(*CreateTrigger)
+		steps, err := ParseTriggerBody(ct.Statements)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		if got := describeSteps(steps); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.sql, got, c.want)
+		}
+	}
+	// Conditions are positioned in the CREATE statement.
+	sql := "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN\n  IF NEW.a > 0 THEN SET NEW.b = 1; END IF;\nEND"
+	p, _ := Parse(sql)
+	steps, _ := ParseTriggerBody(p.Own.(*CreateTrigger).Statements)
+	if c := steps[0].If.Conds[0]; sql[c.Offset:c.Offset+len(c.Text)] != c.Text || c.Line != 2 || c.Column != 6 {
+		t.Errorf("condition %q at offset %d, %d:%d", c.Text, c.Offset, c.Line, c.Column)
+	}
+}
+
+func TestParseTriggerBodyErrors(t *testing.T) {
+	cases := []struct {
+		body string
+		code int
+	}{
+		{"BEGIN IF NEW.a THEN SET NEW.b = 1; END", sqlerr.ErrParse},            // no END IF (the block runs to the end)
+		{"BEGIN IF NEW.a SET NEW.b = 1; END IF; END", sqlerr.ErrParse},         // no THEN
+		{"BEGIN ELSE SET NEW.b = 1; END", sqlerr.ErrParse},                     // ELSE without IF
+		{"BEGIN IF NEW.a THEN SET NEW.b = 1; END WHILE; END", sqlerr.ErrParse}, // wrong closer
+		{"BEGIN lbl: LOOP LEAVE lbl; END LOOP; END", sqlerr.ErrNotSupported},
+		{"BEGIN DECLARE x INT; END", sqlerr.ErrNotSupported},
+		{"BEGIN SIGNAL SQLSTATE '00000'; END", 1407},
+		{"BEGIN SIGNAL SQLSTATE '45000' SET CLASS_ORIGIN = 'x'; END", sqlerr.ErrNotSupported},
+	}
+	for _, c := range cases {
+		sql := "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW " + c.body
+		p, err := Parse(sql)
+		if err == nil {
+			_, err = ParseTriggerBody(p.Own.(*CreateTrigger).Statements)
+		}
+		if e, ok := err.(*sqlerr.Error); !ok || e.Code != c.code {
+			t.Errorf("%s: want error %d, got %v", c.body, c.code, err)
+		}
 	}
 }
