@@ -70,6 +70,25 @@ func TestBackfillComputesOnlyWhatIsMissing(t *testing.T) {
 	if !strings.Contains(strings.ToLower(desc), "virtual generated as (score(`id`))") {
 		t.Errorf("DESCRIBE does not show the computed column's expression:\n%s", desc)
 	}
+	// Dropping a computed column drops its values, its flags and its
+	// definition: the name can be declared again, and is computed afresh.
+	h.exec("ALTER TABLE t DROP COLUMN s")
+	if got := h.rows("DESCRIBE t"); len(got) != 2 {
+		t.Fatalf("after DROP COLUMN: %v", got)
+	}
+	h.exec("ALTER TABLE t ADD COLUMN s BIGINT AS (score(id) + 1) VIRTUAL")
+	c.take()
+	h.exec("BACKFILL t.s")
+	if n := c.take(); n != 53 {
+		t.Fatalf("BACKFILL of a re-declared column computed %d rows, want 53", n)
+	}
+	if got := h.one("SELECT COUNT(*) FROM t WHERE s <> id * 10 + 1"); got != "0" {
+		t.Fatalf("%s rows hold a wrong value after re-declaring", got)
+	}
+	// A declared column never backfilled drops too.
+	h.exec("ALTER TABLE t ADD COLUMN u BIGINT AS (score(id)) VIRTUAL")
+	h.exec("ALTER TABLE t DROP COLUMN u")
+	h.exec("ALTER TABLE t ADD COLUMN u BIGINT AS (score(id)) VIRTUAL")
 }
 
 func TestBackfillErrors(t *testing.T) {

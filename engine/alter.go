@@ -73,24 +73,8 @@ func (s *session) alterTable(n *ast.AlterTableStmt) (*Result, error) {
 				return nil, sqlerr.Wrap(err)
 			}
 		case ast.AlterTableDropColumn:
-			col := spec.OldColumnName.Name.O
-			found := false
-			for _, f := range ds.Schema().Fields() {
-				if strings.EqualFold(f.Name, col) {
-					found, col = true, f.Name
-				}
-			}
-			if !found {
-				if spec.IfExists {
-					continue
-				}
-				return nil, sqlerr.New(1091, "Can't DROP '%s'; check that column/key exists", col)
-			}
-			if len(ds.Schema().Fields()) == 1 {
-				return nil, sqlerr.New(1090, "You can't delete all columns with ALTER TABLE; use DROP TABLE instead")
-			}
-			if ds, err = ds.DropColumns(s.ctx, []string{col}); err != nil {
-				return nil, sqlerr.Wrap(err)
+			if ds, err = dropColumn(s.ctx, ds, spec.OldColumnName.Name.O, spec.IfExists); err != nil {
+				return nil, err
 			}
 		default:
 			if handled, err := s.alterIndex(name, spec); handled {
@@ -138,4 +122,57 @@ func (s *session) addComputedColumn(t *catalog.LanceTable, c *ast.ColumnDef, exp
 		return nil, sqlerr.Wrap(err)
 	}
 	return nds, nil
+}
+
+// dropColumn drops a column; for a computed column it also drops the hidden
+// column that flags computed rows and the definition, so that the name can
+// be declared again.
+func dropColumn(ctx context.Context, ds *lance.Dataset, col string, ifExists bool) (*lance.Dataset, error) {
+	var drop []string
+	visible := 0
+	for _, f := range ds.Schema().Fields() {
+		if strings.HasPrefix(f.Name, "__") {
+			continue
+		}
+		visible++
+		if strings.EqualFold(f.Name, col) {
+			drop, col = append(drop, f.Name), f.Name
+		}
+	}
+	def, computed := catalog.ComputedColumns(ds.SchemaMetadata())[strings.ToLower(col)]
+	if computed {
+		visible++ // declared, maybe not backfilled yet
+		if len(drop) == 0 {
+			col = def.Name
+		}
+		flag := catalog.ComputedPrefix + strings.ToLower(col)
+		for _, f := range ds.Schema().Fields() {
+			if strings.EqualFold(f.Name, flag) {
+				drop = append(drop, f.Name)
+			}
+		}
+	}
+	if len(drop) == 0 && !computed {
+		if ifExists {
+			return ds, nil
+		}
+		return nil, sqlerr.New(1091, "Can't DROP '%s'; check that column/key exists", col)
+	}
+	if visible <= 1 {
+		return nil, sqlerr.New(1090, "You can't delete all columns with ALTER TABLE; use DROP TABLE instead")
+	}
+	var err error
+	if len(drop) > 0 {
+		if ds, err = ds.DropColumns(ctx, drop); err != nil {
+			return nil, sqlerr.Wrap(err)
+		}
+	}
+	if computed {
+		for k := range catalog.ComputedMeta(def) {
+			if ds, err = ds.UpdateSchemaMetadata(ctx, map[string]string{k: ""}); err != nil {
+				return nil, sqlerr.Wrap(err)
+			}
+		}
+	}
+	return ds, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/catalog"
@@ -260,37 +261,70 @@ func fragmentColumn(ctx context.Context, mem memory.Allocator, ds *lance.Dataset
 			newFlag[off] = true
 		}
 	}
-	// Assemble the value column by concatenating one-row slices in offset
-	// order: simple, and fine at fragment scale for a first version.
-	parts := make([]arrow.Array, 0, n)
-	defer func() {
-		for _, p := range parts {
-			p.Release()
-		}
-	}()
+	// Assemble the value column with one vectorized take over the batches
+	// that hold values (old stored ones, new computed ones, one null).
+	type source struct {
+		rec arrow.RecordBatch
+		col int
+	}
+	base := map[source]int64{}
+	var sources []arrow.Array
+	var size int64
+	indices := make([]int64, n)
 	fb := array.NewBooleanBuilder(mem)
 	defer fb.Release()
+	fb.Reserve(n)
+	nullAt := int64(-1)
 	for off := 0; off < n; off++ {
 		s := src[off]
-		switch {
-		case s.rec == nil:
-			parts = append(parts, array.MakeArrayOfNull(mem, field.Type, 1))
-			fb.Append(false)
-		case newFlag[off]:
-			parts = append(parts, array.NewSlice(s.rec.Column(1), int64(s.i), int64(s.i+1)))
-			fb.Append(true)
-		default:
-			parts = append(parts, array.NewSlice(s.rec.Column(0), int64(s.i), int64(s.i+1)))
-			fb.Append(oldFlag[off])
+		if s.rec == nil {
+			if nullAt < 0 {
+				sources = append(sources, array.MakeArrayOfNull(mem, field.Type, 1))
+				nullAt = size
+				size++
+			}
+			indices[off] = nullAt
+			fb.UnsafeAppend(false)
+			continue
 		}
+		k := source{s.rec, 0}
+		if newFlag[off] {
+			k.col = 1
+		}
+		b, ok := base[k]
+		if !ok {
+			a := s.rec.Column(k.col)
+			a.Retain()
+			sources = append(sources, a)
+			b = size
+			base[k] = b
+			size += int64(a.Len())
+		}
+		indices[off] = b + int64(s.i)
+		fb.UnsafeAppend(newFlag[off] || oldFlag[off])
 	}
+	defer func() {
+		for _, a := range sources {
+			a.Release()
+		}
+	}()
 	schema := arrow.NewSchema([]arrow.Field{field, flag}, nil)
 	var col arrow.Array
 	if n == 0 {
 		col = array.MakeArrayOfNull(mem, field.Type, 0)
 	} else {
-		var err error
-		if col, err = array.Concatenate(parts, mem); err != nil {
+		all, err := array.Concatenate(sources, mem)
+		if err != nil {
+			return nil, err
+		}
+		ib := array.NewInt64Builder(mem)
+		ib.AppendValues(indices, nil)
+		idx := ib.NewArray()
+		ib.Release()
+		col, err = compute.TakeArray(compute.WithAllocator(ctx, mem), all, idx)
+		all.Release()
+		idx.Release()
+		if err != nil {
 			return nil, err
 		}
 	}
