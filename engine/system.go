@@ -31,6 +31,8 @@ func (e *Engine) systemTables(ctx context.Context, name string) (catalog.Table, 
 		res, err = s.showErrors("")
 	case "functions":
 		res, err = s.showFunctions("")
+	case "triggers":
+		res, err = s.showTriggers("")
 	default:
 		return nil, false
 	}

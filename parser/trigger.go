@@ -64,6 +64,8 @@ func isTriggerStmt(toks []token) bool {
 		return triggerKeyword(toks) > 0
 	case "DROP":
 		return w(1) == "TRIGGER"
+	case "DELIMITER": // the mysql client's command, common around triggers
+		return true
 	case "SHOW":
 		return w(1) == "TRIGGERS" || (w(1) == "CREATE" && w(2) == "TRIGGER")
 	}
@@ -102,6 +104,8 @@ func (p *ownParser) parseTrigger() (OwnStmt, error) {
 	switch strings.ToUpper(p.next().text) {
 	case "CREATE":
 		return p.createTrigger()
+	case "DELIMITER":
+		return nil, p.errAt(0, "DELIMITER is a command of the mysql client, not SQL: GenevaSQL keeps a trigger's BEGIN … END in one statement without it, so remove the DELIMITER lines and end each statement with ;")
 	case "DROP":
 		p.pos++ // TRIGGER
 		st := &DropTrigger{IfExists: p.acceptWords("IF", "EXISTS")}

@@ -141,6 +141,7 @@ func TestParseTriggerErrors(t *testing.T) {
 		{"CREATE TRIGGER tr AFTER INSERT ON t1 FOR EACH ROW BEGIN DELETE FROM a;", 71, sqlerr.ErrParse},
 		{"DROP TRIGGER", 13, sqlerr.ErrParse},
 		{"SHOW TRIGGERS WHERE 1", 0, sqlerr.ErrNotSupported},
+		{"DELIMITER //\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN END//\nDELIMITER", 1, sqlerr.ErrParse},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.sql)
