@@ -393,17 +393,17 @@ func (w *windowOp) compute(ctx context.Context, c WindowCall, lay *winLayout, fr
 	case WinFirstValue, WinLastValue, WinNthValue:
 		idx := make([]int32, n)
 		for i := range idx {
-			p := fs[i]
+			p := int64(fs[i])
 			switch c.Kind {
 			case WinLastValue:
-				p = fe[i] - 1
+				p = int64(fe[i]) - 1
 			case WinNthValue:
-				p = fs[i] + int32(c.N) - 1
+				p += c.N - 1
 			}
-			if p < fs[i] || p >= fe[i] {
+			if p < int64(fs[i]) || p >= int64(fe[i]) {
 				p = -1
 			}
-			idx[i] = p
+			idx[i] = int32(p)
 		}
 		return w.gather(ctx, args[0], idx, c.Type)
 	case WinAggregate:

@@ -55,7 +55,77 @@ func (w *windowOp) aggregate(ctx context.Context, c WindowCall, args []arrow.Arr
 		}
 		return w.gather(ctx, args[0], idx, c.Type)
 	}
-	return nil, sqlerr.New(sqlerr.ErrNotSupported, "This version of GenevaSQL doesn't yet support '%s' as a window function", c.Agg.Name)
+	return w.genericAggregate(ctx, c, args, lay.n, fs, fe)
+}
+
+// genericFrameBudget bounds the rows the generic path feeds accumulators
+// (the sum of all distinct frames' sizes).
+const genericFrameBudget = 50_000_000
+
+// genericAggregate computes any other aggregate (STDDEV, VARIANCE, BIT_*,
+// …) through its GROUP BY accumulator: each distinct frame is a group fed
+// the rows of the frame, so rows sharing a frame (a whole partition, a peer
+// group) cost one group. Frames that overlap are fed repeatedly, so the
+// total work is bounded by genericFrameBudget.
+func (w *windowOp) genericAggregate(ctx context.Context, c WindowCall, args []arrow.Array, n int, fs, fe []int32) (arrow.Array, error) {
+	mem := w.env.mem()
+	gid := make([]int32, n)
+	var starts, ends []int32
+	var total int64
+	for i := 0; i < n; i++ {
+		if i > 0 && fs[i] == fs[i-1] && fe[i] == fe[i-1] {
+			gid[i] = gid[i-1]
+			continue
+		}
+		gid[i] = int32(len(starts))
+		starts, ends = append(starts, fs[i]), append(ends, fe[i])
+		total += int64(max(0, fe[i]-fs[i]))
+	}
+	if total > genericFrameBudget {
+		return nil, sqlerr.New(sqlerr.ErrNotSupported, "%s over these frames would aggregate %d rows; use a smaller ROWS frame or partition", c.Agg.Name, total)
+	}
+	acc, err := c.Agg.New(mem, functions.AggOptions{Separator: ","})
+	if err != nil {
+		return nil, err
+	}
+	defer acc.Release()
+	const chunk = 1 << 16
+	rows := make([]int32, 0, chunk)
+	groups := make([]uint32, 0, chunk)
+	for g := range starts {
+		for r := starts[g]; r < ends[g]; r++ {
+			rows = append(rows, r)
+			groups = append(groups, uint32(g))
+			if len(rows) == chunk {
+				if err := w.feed(ctx, acc, args, rows, groups, g+1); err != nil {
+					return nil, err
+				}
+				rows, groups = rows[:0], groups[:0]
+			}
+		}
+	}
+	if err := w.feed(ctx, acc, args, rows, groups, len(starts)); err != nil {
+		return nil, err
+	}
+	res, err := acc.Finish(mem, len(starts))
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	return w.gather(ctx, res, gid, c.Type)
+}
+
+// feed passes the argument rows listed in rows to acc as groups.
+func (w *windowOp) feed(ctx context.Context, acc functions.Accumulator, args []arrow.Array, rows []int32, groups []uint32, ngroups int) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	cols, err := takeColumns(ctx, w.env.mem(), args, rows)
+	if err != nil {
+		return err
+	}
+	defer releaseArrays(cols)
+	return acc.Update(groups, ngroups, cols)
 }
 
 // runningCount[i] is the number of rows from i's partition start to i

@@ -29,6 +29,11 @@ func winAgg(t testing.TB, name string, frame WindowFrame, args ...expr.Expr) Win
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i, a := range args {
+		if i < len(fn.ArgTypes) && fn.ArgTypes[i] != nil && !arrow.TypeEqual(a.Type(), fn.ArgTypes[i]) {
+			args[i] = expr.NewCast(a, fn.ArgTypes[i]) // as the planner does
+		}
+	}
 	return WindowCall{Kind: WinAggregate, Agg: fn, Args: args, Frame: frame, Type: fn.ReturnType, Name: name}
 }
 
@@ -103,6 +108,11 @@ func TestWindow(t *testing.T) {
 		{"RANGE offset frames on the order key", nil, []SortKey{{Expr: v, NullsFirst: true}}, []WindowCall{
 			winAgg(t, "sum", rangeFrameV(3, 0), v), winAgg(t, "count", rangeFrameV(0, 2), s)},
 			[]string{"b|1|NULL|y|NULL|1", "a|3|1|b|1|1", "b|2|4|NULL|5|1", "A|1|5|Z|9|2", "a|NULL|7|w|16|1", "a|3|10|x|17|1"}},
+		{"other aggregates through their accumulators", byG, byO, []WindowCall{
+			winAgg(t, "bit_or", cumulFrame, v), winAgg(t, "var_pop", rowsFrame(0, 1), v)},
+			[]string{
+				"a|NULL|7|w|7|1", "A|1|5|Z|7|6.25", "a|3|10|x|15|20.25", "a|3|1|b|15|0",
+				"b|1|NULL|y|0|0", "b|2|4|NULL|4|0"}},
 		{"RANGE offsets descending", nil, []SortKey{{Expr: v, Desc: true}}, []WindowCall{
 			winAgg(t, "sum", rangeFrameV(3, 0), v)},
 			[]string{"a|3|10|x|10", "a|NULL|7|w|17", "A|1|5|Z|12", "b|2|4|NULL|16", "a|3|1|b|5", "b|1|NULL|y|NULL"}},

@@ -159,7 +159,7 @@ func (b *binder) bindRecursiveCTE(cte *ast.CommonTableExpression, alias string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if rr.refs != 1 {
+	if rr.refs != 1 || refersInSubquery(sels[k:], cte.Name.L) {
 		return nil, nil, b.errAtWord(name, errCTERefOnce, "In recursive query block of Recursive Common Table Expression '%s', the recursive table must be referenced only once, and not in any subquery", name)
 	}
 	if len(step.cols()) != len(acols) {
@@ -190,6 +190,34 @@ func refersToTable(n ast.Node, name string) bool {
 	n.Accept(v)
 	return v.found
 }
+
+// refersInSubquery reports whether a subquery expression inside nodes
+// reads the table name: such a subquery runs after the step's work table
+// is gone, which is why MySQL forbids it in a recursive query block.
+func refersInSubquery(nodes []ast.Node, name string) bool {
+	for _, n := range nodes {
+		v := &subqueryRefFinder{name: name}
+		n.Accept(v)
+		if v.found {
+			return true
+		}
+	}
+	return false
+}
+
+type subqueryRefFinder struct {
+	name  string
+	found bool
+}
+
+func (v *subqueryRefFinder) Enter(n ast.Node) (ast.Node, bool) {
+	if sq, ok := n.(*ast.SubqueryExpr); ok && refersToTable(sq, v.name) {
+		v.found = true
+	}
+	return n, v.found
+}
+
+func (v *subqueryRefFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 type tableRefFinder struct {
 	name  string

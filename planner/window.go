@@ -73,8 +73,8 @@ var rankingFuncs = map[string]executor.WindowFuncKind{
 	ast.WindowFuncCumeDist:    executor.WinCumeDist,
 }
 
-// windowAggregates are the aggregates that run over frames.
-var windowAggregates = map[string]bool{"sum": true, "count": true, "avg": true, "min": true, "max": true}
+// notWindowAggregates are the aggregates MySQL does not run over windows.
+var notWindowAggregates = map[string]bool{"group_concat": true}
 
 func windowName(spec *ast.WindowSpec) string {
 	if spec.Name.O != "" {
@@ -255,7 +255,7 @@ func (b *binder) bindFuncKind(x *ast.WindowFuncExpr, w *winExpr) error {
 	if !functions.IsAggregate(b.reg, name) {
 		return b.errAt(x, sqlerr.ErrNoSuchFunction, "FUNCTION %s does not exist", name)
 	}
-	if !windowAggregates[name] {
+	if notWindowAggregates[name] {
 		return b.errAt(x, sqlerr.ErrNotSupported, "This version of GenevaSQL doesn't yet support '%s' as a window function", name)
 	}
 	types := make([]arrow.DataType, len(w.args))
