@@ -38,6 +38,3 @@ func registerCompare(r *Registry) {
 	r.Register(customEntry("in", "(value, item, ...) -> BOOLEAN", "value IN (items), three-valued", Immutable, 2, -1, inResolver))
 	r.Register(customEntry("like", "(VARCHAR, VARCHAR[, VARCHAR]) -> BOOLEAN", "value LIKE pattern [ESCAPE c], case-insensitive", Immutable, 2, 3, likeResolver))
 }
-
-// registerExtra is filled in as more families land.
-func registerExtra(r *Registry) {}

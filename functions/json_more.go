@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/sqlerr"
 )
@@ -681,6 +683,36 @@ func registerJSONMore(r *Registry) {
 			}
 			return all, true
 		})}))
+	// value MEMBER OF(json_array): TiDB's parser calls it json_memberof.
+	r.Register(customEntry("json_memberof", "(value, JSON) -> BOOLEAN", "value MEMBER OF(array): whether the value is an element of the JSON array (or equals a JSON scalar)", Immutable, 2, 2,
+		func(args []arrow.DataType) (*Bound, error) {
+			want := jsonValueTypes(args, func(i int) bool { return i == 0 })
+			return bound("json_memberof", want, Int64, Immutable, func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+				d := newJSONDocs("member of", a)
+				valid := ValidityOf(a[0])
+				res := RowKernel[int64](ec, Int64, a, n, func(i int) (int64, bool) {
+					doc, ok := d.doc(1, i)
+					if !ok {
+						return 0, false
+					}
+					v := jsonScalar(a[0], valid, i)
+					if arr, ok := doc.([]any); ok {
+						for _, e := range arr {
+							if jsonEqual(e, v) {
+								return 1, true
+							}
+						}
+						return 0, true
+					}
+					return b2i64(jsonEqual(doc, v)), true
+				})
+				if d.err != nil {
+					res.Release()
+					return nil, d.err
+				}
+				return res, nil
+			}), nil
+		}))
 	r.Register(NewScalarEntry("json_overlaps", "JSON_OVERLAPS(a, b): whether two documents share an array element or an object member", Immutable,
 		Overload{Args: s2, Return: Int64, Kernel: boolJSONKernel("json_overlaps", func(d *jsonDocs, i int) (bool, bool) {
 			a, ok := d.doc(0, i)
@@ -821,4 +853,109 @@ func registerJSONMore(r *Registry) {
 			return b.String(), true
 		}
 	})
+}
+
+// jsonAggState is JSON_ARRAYAGG(v) and JSON_OBJECTAGG(k, v): each group's
+// members are kept as JSON text (values keep their own type; NULL is null)
+// and assembled at finish.
+type jsonAggState struct {
+	object bool
+	vals   [][]string // per group: values, or key, value pairs
+	has    []bool
+	err    error
+}
+
+func (s *jsonAggState) grow(g int) {
+	s.vals = growSlice(s.vals, g, nil)
+	s.has = growSlice(s.has, g, false)
+}
+
+func (s *jsonAggState) update(groups []uint32, args []arrow.Array, sel []int32) error {
+	valid := make([]Validity, len(args))
+	for j := range args {
+		valid[j] = ValidityOf(args[j])
+	}
+	vi := len(args) - 1
+	var keys StringView
+	if s.object {
+		keys = StringsOf(args[0])
+	}
+	var b bytes.Buffer
+	forRows(len(groups), sel, func(i int) {
+		if s.err != nil {
+			return
+		}
+		g := groups[i]
+		if s.object {
+			if !valid[0].Valid(i) {
+				s.err = sqlerr.New(3158, "JSON documents may not contain NULL member names.")
+				return
+			}
+			s.vals[g] = append(s.vals[g], strings.Clone(keys.Get(i)))
+		}
+		b.Reset()
+		WriteJSON(&b, jsonScalar(args[vi], valid[vi], i))
+		s.vals[g] = append(s.vals[g], b.String())
+		s.has[g] = true
+	})
+	return s.err
+}
+
+func (s *jsonAggState) finish(mem memory.Allocator, g int) (arrow.Array, error) {
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	var buf bytes.Buffer
+	for i := 0; i < g; i++ {
+		if !s.has[i] {
+			b.AppendNull()
+			continue
+		}
+		buf.Reset()
+		if s.object {
+			// later duplicates win, keys print in MySQL's order
+			m := make(map[string]any, len(s.vals[i])/2)
+			for k := 0; k+1 < len(s.vals[i]); k += 2 {
+				m[s.vals[i][k]] = rawJSON(s.vals[i][k+1])
+			}
+			WriteJSON(&buf, m)
+		} else {
+			buf.WriteByte('[')
+			for k, v := range s.vals[i] {
+				if k > 0 {
+					buf.WriteString(", ")
+				}
+				buf.WriteString(v)
+			}
+			buf.WriteByte(']')
+		}
+		b.Append(buf.String())
+	}
+	return b.NewArray(), nil
+}
+
+func registerJSONAggregates(r *Registry) {
+	valueType := func(t arrow.DataType) arrow.DataType {
+		return jsonValueTypes([]arrow.DataType{t}, func(int) bool { return true })[0]
+	}
+	r.Register(aggEntry("json_arrayagg", "(any) -> JSON", "JSON array of the group's values (NULL becomes null)", func(args []arrow.DataType, distinct bool) (*BoundAggregate, error) {
+		if len(args) != 1 || distinct {
+			return nil, ErrWrongArgCount("json_arrayagg")
+		}
+		return newAggKeepNulls("json_arrayagg", []arrow.DataType{valueType(args[0])}, func() aggState { return &jsonAggState{} }), nil
+	}))
+	r.Register(aggEntry("json_objectagg", "(key, value) -> JSON", "JSON object of the group's key/value pairs", func(args []arrow.DataType, distinct bool) (*BoundAggregate, error) {
+		if len(args) != 2 || distinct {
+			return nil, ErrWrongArgCount("json_objectagg")
+		}
+		return newAggKeepNulls("json_objectagg", []arrow.DataType{Utf8, valueType(args[1])}, func() aggState { return &jsonAggState{object: true} }), nil
+	}))
+}
+
+// newAggKeepNulls is an aggregate whose state sees NULL arguments (the
+// accumulator's DISTINCT filter, which drops them, is not used).
+func newAggKeepNulls(name string, argTypes []arrow.DataType, mk func() aggState) *BoundAggregate {
+	return &BoundAggregate{Name: name, ArgTypes: argTypes, ReturnType: Utf8,
+		New: func(mem memory.Allocator, opts AggOptions) (Accumulator, error) {
+			return newAccumulator(mk(), false), nil
+		}}
 }

@@ -1,6 +1,10 @@
 package functions
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // Expected values are MySQL 8's (most from its reference manual's examples).
 func TestJSONMore(t *testing.T) {
@@ -35,4 +39,61 @@ func TestJSONMore(t *testing.T) {
 		{fn: "json_search", args: []arg{S(srch), S("all"), S("%b%"), N(1), S("$[3]")}, want: `"$[3].y"`},
 		{fn: "json_pretty", args: []arg{S("[1,3,5]", `{"a":"10","b":"15","x":"25"}`, "{}")}, want: "[\n  1,\n  3,\n  5\n]|{\n  \"a\": \"10\",\n  \"b\": \"15\",\n  \"x\": \"25\"\n}|{}"},
 	})
+}
+
+func TestJSONAggregates(t *testing.T) {
+	for _, c := range []struct {
+		fn   string
+		args []arg
+		want string
+		code int
+	}{
+		{fn: "json_arrayagg", args: []arg{I(1, nil, 3, 4)}, want: `[1, null]|[3, 4]|NULL`},
+		{fn: "json_arrayagg", args: []arg{S("x", "y", `"q"`, nil)}, want: `["x", "y"]|["\"q\"", null]|NULL`},
+		{fn: "json_objectagg", args: []arg{S("b", "a", "k", "k"), F(1.5, nil, 1, 2)}, want: `{"a": null, "b": 1.5}|{"k": 2}|NULL`},
+		{fn: "json_objectagg", args: []arg{S("b", nil, "k", "k"), I(1, 2, 3, 4)}, code: 3158},
+	} {
+		t.Run(c.fn, func(t *testing.T) {
+			mem := newMem(t)
+			ec, _ := newEC(mem)
+			var types []arrow.DataType
+			var cols []arrow.Array
+			for _, a := range c.args {
+				types = append(types, a.typ)
+				cols = append(cols, col(t, mem, a.typ, a.vals...))
+			}
+			defer func() {
+				for _, x := range cols {
+					x.Release()
+				}
+			}()
+			ba, err := builtins.ResolveAggregate(c.fn, types, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc, err := ba.New(mem, AggOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer acc.Release()
+			err = acc.Update([]uint32{0, 0, 1, 1}, 3, cols)
+			if c.code != 0 {
+				if errCode(err) != c.code {
+					t.Fatalf("want error %d, got %v", c.code, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := acc.Finish(mem, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Release()
+			if got := joined(render(t, ec, res)); got != c.want {
+				t.Errorf("got %s, want %s", got, c.want)
+			}
+		})
+	}
 }
