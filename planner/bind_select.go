@@ -191,6 +191,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, sc *scope) (lnode, error) {
 	}
 
 	// Window functions become columns of Window nodes placed after grouping.
+	if err := b.checkWindowAliases(sel, sc, groups, having); err != nil {
+		return nil, err
+	}
 	wins := &windowSet{}
 	for i := range fields {
 		fields[i].e = wins.extract(b, fields[i].e)

@@ -23,6 +23,7 @@ const (
 	errWindowCircular     = 3580 // ER_WINDOW_CIRCULARITY_IN_WINDOW_GRAPH
 	errWindowDupName      = 3591 // ER_WINDOW_DUPLICATE_NAME
 	errWindowInvalidUse   = 3593 // ER_WINDOW_INVALID_WINDOW_FUNC_USE
+	errWindowAliasUse     = 3594 // ER_WINDOW_INVALID_WINDOW_FUNC_ALIAS_USE
 	errWindowNoRedefOrder = 3582 // ER_WINDOW_NO_REDEFINE_ORDER_BY
 	errWindowNoChildPart  = 3581 // ER_WINDOW_NO_CHILD_PARTITIONING
 	errWindowFrameInherit = 3592 // ER_WINDOW_NO_INHERIT_FRAME

@@ -191,6 +191,29 @@ func usesFrame(k executor.WindowFuncKind) bool {
 	return k == executor.WinAggregate || k == executor.WinFirstValue || k == executor.WinLastValue || k == executor.WinNthValue
 }
 
+// checkWindowAliases refuses GROUP BY and HAVING that name a select-list
+// alias of a window function (they run before windows are computed).
+func (b *binder) checkWindowAliases(sel *ast.SelectStmt, sc *scope, groups []lexpr, having lexpr) error {
+	for _, a := range sc.aliases {
+		if !hasWindow(a.e) {
+			continue
+		}
+		used := false
+		for _, e := range append(append([]lexpr(nil), groups...), having) {
+			walkExpr(e, func(x lexpr) { used = used || x == a.e })
+		}
+		if used {
+			return b.errAtWord(a.name, errWindowAliasUse, "You cannot use the alias '%s' of an expression containing a window function in this context.'", a.name)
+		}
+	}
+	for _, e := range append(append([]lexpr(nil), groups...), having) {
+		if hasWindow(e) {
+			return b.errAt(sel, errWindowInvalidUse, "You cannot use the window function in this context.'")
+		}
+	}
+	return nil
+}
+
 // resolveWindowNames replaces references to the WINDOW clause's named
 // windows (OVER w, OVER (w ORDER BY …)) by the definitions they inherit,
 // following MySQL's rules, so binding sees complete specifications. The

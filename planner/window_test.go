@@ -24,6 +24,8 @@ func TestWindowQueries(t *testing.T) {
 		{sql: "SELECT SUM(ROW_NUMBER() OVER ()) FROM t1", code: errWindowInvalidUse},
 		{sql: "SELECT LAG(ROW_NUMBER() OVER ()) OVER () FROM t1", code: errWindowInvalidUse},
 		{sql: "SELECT RANK() OVER w FROM t1", code: errWindowNoSuchName},
+		{sql: "SELECT b, RANK() OVER (ORDER BY b) AS r FROM t1 GROUP BY b HAVING r > 1", code: errWindowAliasUse},
+		{sql: "SELECT RANK() OVER (ORDER BY a) AS r, COUNT(*) FROM t1 GROUP BY r", code: errWindowAliasUse},
 		{sql: "SELECT RANK() OVER w FROM t1 WINDOW w AS (), w AS ()", code: errWindowDupName},
 		{sql: "SELECT RANK() OVER (w PARTITION BY b) FROM t1 WINDOW w AS (ORDER BY a)", code: errWindowNoChildPart},
 		{sql: "SELECT RANK() OVER (w ORDER BY b) FROM t1 WINDOW w AS (ORDER BY a)", code: errWindowNoRedefOrder},
