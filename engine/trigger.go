@@ -22,7 +22,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math/big"
 	"slices"
 	"strconv"
@@ -35,6 +34,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/executor"
 	"github.com/genevasql/genevasql/functions"
 	"github.com/genevasql/genevasql/parser"
 	"github.com/genevasql/genevasql/sqlerr"
@@ -555,7 +555,7 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 	var final catalog.RecordStream
 	if newRows != nil {
 		newRows.Retain() // the stream releases its batches; AFTER triggers read them still
-		final = newValues(schema, newRows)
+		final = executor.NewValues(schema, []arrow.RecordBatch{newRows})
 	}
 	n, err = commit(final)
 	if err != nil {
@@ -892,23 +892,15 @@ func (t *trigTable) takeRows(ctx context.Context, addrs []uint64) (arrow.RecordB
 
 // drainAll reads a stream into one batch with the table's schema.
 func drainAll(ctx context.Context, mem memory.Allocator, schema *arrow.Schema, in catalog.RecordStream) (arrow.RecordBatch, error) {
-	defer in.Close()
-	var batches []arrow.RecordBatch
+	batches, err := executor.Drain(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		for _, b := range batches {
 			b.Release()
 		}
 	}()
-	for {
-		b, err := in.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		batches = append(batches, b)
-	}
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() { releaseArrays(cols) }()
 	var n int64
@@ -931,33 +923,6 @@ func drainAll(ctx context.Context, mem memory.Allocator, schema *arrow.Schema, i
 		cols[c] = a
 	}
 	return array.NewRecordBatch(schema, cols, n), nil
-}
-
-// newValues is a one-batch stream that releases the batch it is given.
-func newValues(schema *arrow.Schema, b arrow.RecordBatch) catalog.RecordStream {
-	return &oneBatch{schema: schema, b: b}
-}
-
-type oneBatch struct {
-	schema *arrow.Schema
-	b      arrow.RecordBatch
-}
-
-func (o *oneBatch) Schema() *arrow.Schema { return o.schema }
-func (o *oneBatch) Next(context.Context) (arrow.RecordBatch, error) {
-	if o.b == nil {
-		return nil, io.EOF
-	}
-	b := o.b
-	o.b = nil
-	return b, nil
-}
-func (o *oneBatch) Close() error {
-	if o.b != nil {
-		o.b.Release()
-		o.b = nil
-	}
-	return nil
 }
 
 func releaseArrays(as []arrow.Array) {
