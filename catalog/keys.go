@@ -10,6 +10,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -548,8 +550,10 @@ func (c *keyCheck) duplicate(ctx context.Context, k tableKey, cols []arrow.Array
 // (it makes this commit fail with a conflict instead).
 func (t *LanceTable) insertKeyed(ctx context.Context, rows RecordStream, keys []tableKey, mode ConflictMode) (int64, error) {
 	c := &keyCheck{t: t, keys: keys, mode: mode}
-	if err := c.load(ctx, nil, false); err != nil {
-		return 0, err
+	if !c.fromCache() {
+		if err := c.load(ctx, nil, false); err != nil {
+			return 0, err
+		}
 	}
 	var in RecordStream = &checkedStream{in: rows, c: c}
 	if mode == ConflictReplace {
@@ -571,6 +575,9 @@ func (t *LanceTable) insertKeyed(ctx context.Context, rows RecordStream, keys []
 	if err != nil {
 		return 0, commitError(t.name, err)
 	}
+	if len(c.deletes) == 0 && c.replaced == 0 && nds.Version() == t.ds.Version()+1 {
+		c.toCache(nds)
+	}
 	t.ds = nds
 	if mode == ConflictReplace {
 		// MySQL counts every row inserted, even one a later row of the same
@@ -578,6 +585,83 @@ func (t *LanceTable) insertKeyed(ctx context.Context, rows RecordStream, keys []
 		return int64(c.newRows) + c.replaced, nil
 	}
 	return rdr.rows, nil
+}
+
+// Key sets outlive their statement so that a run of small INSERTs into a
+// keyed table does not rescan the key columns each time: after a commit
+// that only added rows, the sets (which then hold exactly the keys of the
+// new version) are kept for that version, and the next statement on that
+// version takes them over. Any other commit (DELETE, UPDATE, a concurrent
+// writer) changes the version, and the next statement scans again.
+var setCache = struct {
+	sync.Mutex
+	m map[string]*cachedSets // by dataset folder
+}{m: map[string]*cachedSets{}}
+
+type cachedSets struct {
+	version uint64
+	stamp   time.Time // of that version: a table dropped and created again does not match
+	sig     string    // the keys the sets were built for
+	seed    maphash.Seed
+	sets    []*keySet
+}
+
+// Bounds on what the cache keeps: a few tables, none with huge sets.
+const (
+	maxCachedTables = 8
+	maxCachedBytes  = 64 << 20
+)
+
+func keysSig(keys []tableKey) string {
+	ix := make([]Index, len(keys))
+	for i, k := range keys {
+		ix[i] = k.Index
+	}
+	b, _ := json.Marshal(ix)
+	return string(b)
+}
+
+// fromCache takes over the sets kept for the table's version, if any. The
+// ids of rows added by earlier statements are not row addresses, so REPLACE,
+// which deletes by address, always scans.
+func (c *keyCheck) fromCache() bool {
+	if c.mode == ConflictReplace {
+		return false
+	}
+	setCache.Lock()
+	defer setCache.Unlock()
+	e := setCache.m[c.t.path]
+	if e == nil {
+		return false
+	}
+	delete(setCache.m, c.t.path) // this statement owns the sets now
+	if e.version != c.t.ds.Version() || !e.stamp.Equal(c.t.ds.Timestamp()) || e.sig != keysSig(c.keys) {
+		return false
+	}
+	c.seed, c.sets = e.seed, e.sets
+	c.enc = make([]keyEncoder, len(c.keys))
+	c.gone = map[uint64]struct{}{}
+	return true
+}
+
+// toCache keeps the sets for version ds, which they now describe.
+func (c *keyCheck) toCache(ds *lance.Dataset) {
+	size := 0
+	for _, s := range c.sets {
+		size += s.size()
+	}
+	if size > maxCachedBytes {
+		return
+	}
+	setCache.Lock()
+	defer setCache.Unlock()
+	if _, ok := setCache.m[c.t.path]; !ok && len(setCache.m) >= maxCachedTables {
+		for k := range setCache.m {
+			delete(setCache.m, k)
+			break
+		}
+	}
+	setCache.m[c.t.path] = &cachedSets{version: ds.Version(), stamp: ds.Timestamp(), sig: keysSig(c.keys), seed: c.seed, sets: c.sets}
 }
 
 // updateKeyed replaces rows under unique keys: the new values must not
@@ -770,6 +854,11 @@ type keySet struct {
 	arena []byte
 	ends  []int // entry i is arena[ends[i]:ends[i+1]]
 	ids   []uint64
+}
+
+// size estimates the set's memory in bytes.
+func (s *keySet) size() int {
+	return len(s.arena) + 8*len(s.ends) + 8*len(s.ids) + 4*len(s.next) + 24*len(s.head)
 }
 
 func newKeySet() *keySet { return &keySet{head: map[uint64]int32{}, ends: []int{0}} }
