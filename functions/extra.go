@@ -454,12 +454,7 @@ func registerExtraNet(r *Registry) {
 		return ok
 	})
 	uuidToBin := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
-		sv := StringsOf(a[0])
-		var swap []int64
-		var swapValid Validity
-		if len(a) > 1 {
-			swap, swapValid = Values[int64](a[1]), ValidityOf(a[1])
-		}
+		sv, swapped := StringsOf(a[0]), swapFlag(a)
 		var ferr error
 		res := StringKernel(ec, a[:1], n, func(i int) (string, bool) {
 			u, ok := parseUUID(sv.Get(i))
@@ -469,7 +464,7 @@ func registerExtraNet(r *Registry) {
 				}
 				return "", false
 			}
-			if swap != nil && swapValid.Valid(i) && swap[i] != 0 {
+			if swapped(i) {
 				var s [16]byte
 				copy(s[0:2], u[6:8])
 				copy(s[2:4], u[4:6])
@@ -489,12 +484,7 @@ func registerExtraNet(r *Registry) {
 	r.Register(NewScalarEntry("uuid_to_bin", "UUID_TO_BIN(uuid[, swap]): the 16 bytes of a UUID (swap: time-low and time-high exchanged)", Immutable,
 		Overload{Args: s1, Return: Varbinary, Kernel: uuidToBin}, Overload{Args: si, Return: Varbinary, Kernel: uuidToBin}))
 	binToUUID := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
-		sv := StringsOf(a[0])
-		var swap []int64
-		var swapValid Validity
-		if len(a) > 1 {
-			swap, swapValid = Values[int64](a[1]), ValidityOf(a[1])
-		}
+		sv, swapped := StringsOf(a[0]), swapFlag(a)
 		var ferr error
 		res := StringKernel(ec, a[:1], n, func(i int) (string, bool) {
 			b := sv.Get(i)
@@ -506,7 +496,7 @@ func registerExtraNet(r *Registry) {
 			}
 			var u [16]byte
 			copy(u[:], b)
-			if swap != nil && swapValid.Valid(i) && swap[i] != 0 {
+			if swapped(i) {
 				var s [16]byte
 				copy(s[0:4], u[4:8])
 				copy(s[4:6], u[2:4])
@@ -526,6 +516,15 @@ func registerExtraNet(r *Registry) {
 	r.Register(NewScalarEntry("bin_to_uuid", "BIN_TO_UUID(bin[, swap]): the text form of a 16-byte UUID", Immutable,
 		Overload{Args: []arrow.DataType{Varbinary}, Return: Utf8, Kernel: binToUUID},
 		Overload{Args: []arrow.DataType{Varbinary, Int64}, Return: Utf8, Kernel: binToUUID}))
+}
+
+// swapFlag reads UUID_TO_BIN/BIN_TO_UUID's optional swap argument.
+func swapFlag(a []arrow.Array) func(i int) bool {
+	if len(a) < 2 {
+		return func(int) bool { return false }
+	}
+	v, valid := Values[int64](a[1]), ValidityOf(a[1])
+	return func(i int) bool { return valid.Valid(i) && v[i] != 0 }
 }
 
 // inetAton reads a.b.c.d; like MySQL it accepts short forms (a.b is a.0.0.b).

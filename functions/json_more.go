@@ -235,71 +235,16 @@ func jsonModify(doc any, steps []pathStep, val any, add, replace bool) (any, err
 		}
 		return doc, nil
 	}
-	for _, s := range steps {
-		if s.kind == 2 || s.kind == 3 {
-			return nil, sqlerr.New(3149, "In this situation, path expressions may not contain the * and ** tokens.")
-		}
+	if err := noWildcards(steps); err != nil {
+		return nil, err
 	}
-	st, rest := steps[0], steps[1:]
-	switch st.kind {
-	case 0:
-		m, ok := doc.(map[string]any)
-		if !ok {
-			return doc, nil
+	out, _ := editAt(doc, steps, func(_ any, has bool) (any, bool, bool) {
+		if has {
+			return val, false, !replace
 		}
-		cur, has := m[st.key]
-		if !has {
-			if len(rest) > 0 || !add {
-				return doc, nil
-			}
-			out := make(map[string]any, len(m)+1)
-			for k, v := range m {
-				out[k] = v
-			}
-			out[st.key] = val
-			return out, nil
-		}
-		nv, err := jsonModify(cur, rest, val, add, replace)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[string]any, len(m))
-		for k, v := range m {
-			out[k] = v
-		}
-		out[st.key] = nv
-		return out, nil
-	default: // index or last
-		arr, isArr := doc.([]any)
-		if !isArr {
-			// a scalar or object is a one-element array for [0]/[last];
-			// a larger index appends (auto-wrapping), as MySQL does
-			if st.index == 0 || st.kind == 4 {
-				return jsonModify(doc, rest, val, add, replace)
-			}
-			if len(rest) > 0 || !add {
-				return doc, nil
-			}
-			return []any{doc, val}, nil
-		}
-		i := st.index
-		if st.kind == 4 {
-			i = len(arr) - 1
-		}
-		if i >= len(arr) || i < 0 {
-			if len(rest) > 0 || !add {
-				return doc, nil
-			}
-			return append(append([]any(nil), arr...), val), nil
-		}
-		nv, err := jsonModify(arr[i], rest, val, add, replace)
-		if err != nil {
-			return nil, err
-		}
-		out := append([]any(nil), arr...)
-		out[i] = nv
-		return out, nil
-	}
+		return val, false, !add
+	})
+	return out, nil
 }
 
 // jsonRemove is JSON_REMOVE of one path ($ itself cannot be removed).
@@ -307,59 +252,115 @@ func jsonRemove(doc any, steps []pathStep) (any, error) {
 	if len(steps) == 0 {
 		return nil, sqlerr.New(3153, "The path expression '$' is not allowed in this context.")
 	}
-	for _, s := range steps {
-		if s.kind == 2 || s.kind == 3 {
-			return nil, sqlerr.New(3149, "In this situation, path expressions may not contain the * and ** tokens.")
-		}
+	if err := noWildcards(steps); err != nil {
+		return nil, err
 	}
+	out, _ := editAt(doc, steps, func(_ any, has bool) (any, bool, bool) { return nil, has, !has })
+	return out, nil
+}
+
+// noWildcards refuses paths with * (they name no single place to change).
+func noWildcards(steps []pathStep) error {
+	if hasWildcard(steps) {
+		return sqlerr.New(3149, "In this situation, path expressions may not contain the * and ** tokens.")
+	}
+	return nil
+}
+
+// editFn decides what happens at a path's place, given the value there
+// (has=false when there is none): a new value, remove it, or keep the
+// document as it is.
+type editFn func(cur any, has bool) (nv any, remove, keep bool)
+
+// editAt returns doc with the place steps name changed by edit, copying
+// only the containers on the way (a parsed value may be shared). As in
+// MySQL, a non-array is a one-element array for [0] and [last], and a
+// larger index past an array's end adds at the end.
+func editAt(doc any, steps []pathStep, edit editFn) (any, bool) {
 	st, rest := steps[0], steps[1:]
-	switch st.kind {
-	case 0:
+	if st.kind == 0 {
 		m, ok := doc.(map[string]any)
 		if !ok {
-			return doc, nil
+			return doc, false
 		}
 		cur, has := m[st.key]
-		if !has {
-			return doc, nil
+		if len(rest) > 0 {
+			if !has {
+				return doc, false
+			}
+			nv, changed := editAt(cur, rest, edit)
+			if !changed {
+				return doc, false
+			}
+			out := copyObject(m)
+			out[st.key] = nv
+			return out, true
 		}
-		out := make(map[string]any, len(m))
-		for k, v := range m {
-			out[k] = v
+		nv, remove, keep := edit(cur, has)
+		if keep {
+			return doc, false
 		}
-		if len(rest) == 0 {
+		out := copyObject(m)
+		if remove {
 			delete(out, st.key)
-			return out, nil
+		} else {
+			out[st.key] = nv
 		}
-		nv, err := jsonRemove(cur, rest)
-		if err != nil {
-			return nil, err
+		return out, true
+	}
+	arr, isArr := doc.([]any)
+	if !isArr {
+		if st.index == 0 || st.kind == 4 {
+			if len(rest) > 0 {
+				return editAt(doc, rest, edit)
+			}
+			if nv, remove, keep := edit(doc, true); !keep && !remove {
+				return nv, true
+			}
+			return doc, false
 		}
-		out[st.key] = nv
-		return out, nil
-	default:
-		arr, ok := doc.([]any)
-		if !ok {
-			return doc, nil
+		arr = []any{doc} // auto-wrapped: an addition makes [doc, value]
+	}
+	i := st.index
+	if st.kind == 4 {
+		i = len(arr) - 1
+	}
+	if i < 0 || i >= len(arr) {
+		if len(rest) > 0 {
+			return doc, false
 		}
-		i := st.index
-		if st.kind == 4 {
-			i = len(arr) - 1
+		if nv, remove, keep := edit(nil, false); !keep && !remove {
+			return append(append([]any(nil), arr...), nv), true
 		}
-		if i < 0 || i >= len(arr) {
-			return doc, nil
-		}
-		out := append([]any(nil), arr...)
-		if len(rest) == 0 {
-			return append(out[:i], out[i+1:]...), nil
-		}
-		nv, err := jsonRemove(arr[i], rest)
-		if err != nil {
-			return nil, err
+		return doc, false
+	}
+	out := append([]any(nil), arr...)
+	if len(rest) > 0 {
+		nv, changed := editAt(arr[i], rest, edit)
+		if !changed {
+			return doc, false
 		}
 		out[i] = nv
-		return out, nil
+		return out, true
 	}
+	nv, remove, keep := edit(arr[i], true)
+	switch {
+	case keep:
+		return doc, false
+	case remove:
+		return append(out[:i], out[i+1:]...), true
+	}
+	out[i] = nv
+	return out, true
+}
+
+// copyObject copies an object's members, with room for one more.
+func copyObject(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // jsonMergePatch is RFC 7396 (JSON_MERGE_PATCH): object members of the
