@@ -226,6 +226,8 @@ func (s *session) runAST(node ast.StmtNode) (*Result, error) {
 		return s.dropIndex(n)
 	case *ast.AnalyzeTableStmt:
 		return &Result{}, nil
+	case *ast.OptimizeTableStmt:
+		return s.optimizeTable(n)
 	case *ast.BeginStmt, *ast.CommitStmt, *ast.RollbackStmt:
 		return nil, sqlerr.New(sqlerr.ErrNotSupported, "transactions are not supported: every statement commits on its own")
 	case *ast.SetStmt:
