@@ -57,6 +57,8 @@ type Dataset struct {
 	// ident describes the manifest file this version was read from, when
 	// known: Latest uses it to notice a dataset replaced under the same path.
 	ident atomic.Pointer[objstore.ObjectInfo]
+	// scans keeps decoded whole-table scans of a small version (scancache.go).
+	scans sync.Map // scanKey -> *scanEntry
 }
 
 // Fragment describes one fragment of a version.

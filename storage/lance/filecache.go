@@ -119,9 +119,9 @@ func (c *fileCache) remove(e *list.Element) {
 
 // openDataFile returns a reader of a data file and what to close when done
 // (nil for a cached file, which stays open for later scans).
-func (d *Dataset) openDataFile(ctx context.Context, df *dataFile) (*format.Reader, objstore.File, error) {
+func (d *Dataset) openDataFile(ctx context.Context, df *dataFile, mem memory.Allocator) (*format.Reader, objstore.File, error) {
 	name := "data/" + df.Path
-	k, cacheable := dataFiles.key(d.store, name, d.mem)
+	k, cacheable := dataFiles.key(d.store, name, mem)
 	known := int64(df.SizeBytes)
 	if cacheable {
 		if r := dataFiles.get(k, known); r != nil {
@@ -137,7 +137,7 @@ func (d *Dataset) openDataFile(ctx context.Context, df *dataFile) (*format.Reade
 			if int64(len(b)) != known {
 				return nil, nil, fmt.Errorf("data file %s has %d bytes, the manifest says %d", df.Path, len(b), known)
 			}
-			return d.cacheReader(k, b)
+			return cacheReader(k, b, mem)
 		}
 	}
 	file, err := d.store.Open(ctx, name)
@@ -152,9 +152,9 @@ func (d *Dataset) openDataFile(ctx context.Context, df *dataFile) (*format.Reade
 		if int64(n) != size {
 			return nil, nil, fmt.Errorf("reading data file %s: %v", df.Path, err)
 		}
-		return d.cacheReader(k, b)
+		return cacheReader(k, b, mem)
 	}
-	r, err := format.OpenReader(file, size, format.ReaderOptions{Mem: d.mem})
+	r, err := format.OpenReader(file, size, format.ReaderOptions{Mem: mem})
 	if err != nil {
 		file.Close()
 		return nil, nil, err
@@ -162,8 +162,8 @@ func (d *Dataset) openDataFile(ctx context.Context, df *dataFile) (*format.Reade
 	return r, file, nil
 }
 
-func (d *Dataset) cacheReader(k fileKey, b []byte) (*format.Reader, objstore.File, error) {
-	r, err := format.OpenReader(bytesReaderAt(b), int64(len(b)), format.ReaderOptions{Mem: d.mem})
+func cacheReader(k fileKey, b []byte, mem memory.Allocator) (*format.Reader, objstore.File, error) {
+	r, err := format.OpenReader(bytesReaderAt(b), int64(len(b)), format.ReaderOptions{Mem: mem})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -70,6 +70,8 @@ func TestFileCacheServesRepeatedScans(t *testing.T) {
 }
 
 func TestFileCacheKeysByAllocator(t *testing.T) {
+	scanCacheOff = true // batches from the scan cache use its own allocator
+	defer func() { scanCacheOff = false }()
 	a := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	b := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	d, path := newTestDataset(t, a, 0)

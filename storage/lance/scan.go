@@ -9,6 +9,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/sqlerr"
 	"github.com/genevasql/genevasql/storage/lance/format"
@@ -47,6 +48,7 @@ type ScanOptions struct {
 // bounded by the batch size. The caller releases every batch it receives.
 type Scanner struct {
 	d       *Dataset
+	mem     memory.Allocator // allocates the batches (the dataset's, or the scan cache's)
 	schema  *arrow.Schema
 	cols    []int   // dataset schema index per output column
 	ids     []int32 // field id per output column
@@ -57,6 +59,12 @@ type Scanner struct {
 	next    int
 	cur     *fragScan
 	closed  bool
+
+	allFrags     bool                // no fragment list was given
+	cacheChecked bool                // cachedScan was consulted
+	cached       []arrow.RecordBatch // batches kept by the dataset, when served from them
+	fromCache    bool
+	cachedPos    int
 }
 
 type fragScan struct {
@@ -77,7 +85,7 @@ type fileGroup struct {
 
 // Scan starts a scan of this version.
 func (d *Dataset) Scan(ctx context.Context, opts ScanOptions) (*Scanner, error) {
-	s := &Scanner{d: d, rowAddr: opts.WithRowAddr, batch: int64(opts.BatchSize), ranges: opts.Ranges}
+	s := &Scanner{d: d, mem: d.mem, rowAddr: opts.WithRowAddr, batch: int64(opts.BatchSize), ranges: opts.Ranges}
 	if s.batch <= 0 {
 		s.batch = DefaultBatchSize
 	}
@@ -106,6 +114,7 @@ func (d *Dataset) Scan(ctx context.Context, opts ScanOptions) (*Scanner, error) 
 	s.schema = arrow.NewSchema(fields, &md)
 	if opts.Fragments == nil {
 		s.frags = d.m.Fragments
+		s.allFrags = true
 	} else {
 		byID := make(map[uint64]*fragment, len(d.m.Fragments))
 		for _, f := range d.m.Fragments {
@@ -147,6 +156,24 @@ func (s *Scanner) Next(ctx context.Context) (rec arrow.RecordBatch, err error) {
 	}()
 	if s.closed {
 		return nil, io.EOF
+	}
+	if !s.cacheChecked {
+		s.cacheChecked = true
+		if s.allFrags {
+			s.cached, s.fromCache = s.cachedScan(ctx)
+		}
+	}
+	if s.fromCache {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if s.cachedPos >= len(s.cached) {
+			return nil, io.EOF
+		}
+		rec := s.cached[s.cachedPos]
+		s.cachedPos++
+		rec.Retain()
+		return rec, nil
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -228,7 +255,7 @@ func (s *Scanner) openFragment(ctx context.Context, f *fragment) (*fragScan, err
 }
 
 func (s *Scanner) openFile(ctx context.Context, fs *fragScan, df *dataFile) (int, error) {
-	r, file, err := s.d.openDataFile(ctx, df)
+	r, file, err := s.d.openDataFile(ctx, df, s.mem)
 	if err != nil {
 		return 0, fmt.Errorf("fragment %d data file %s: %w", fs.f.ID, df.Path, err)
 	}
@@ -341,11 +368,11 @@ func (s *Scanner) readBatch(ctx context.Context, fs *fragScan, start, end int64)
 		}
 	}
 	for _, out := range fs.nullCols {
-		cols[out] = array.MakeArrayOfNull(s.d.mem, s.schema.Field(out).Type, int(want))
+		cols[out] = array.MakeArrayOfNull(s.mem, s.schema.Field(out).Type, int(want))
 	}
 	if runs != nil && take == nil {
 		for i, c := range cols[:len(s.ids)] {
-			f, err := filterRuns(c, runs, start, s.d)
+			f, err := filterRuns(c, runs, start, s.mem)
 			if err != nil {
 				release()
 				return nil, err
@@ -355,7 +382,7 @@ func (s *Scanner) readBatch(ctx context.Context, fs *fragScan, start, end int64)
 		}
 	}
 	if s.rowAddr {
-		cols[len(s.ids)] = rowAddrs(s.d, fs.f.ID, runs, start, end, kept)
+		cols[len(s.ids)] = rowAddrs(s.mem, fs.f.ID, runs, start, end, kept)
 	}
 	rec := array.NewRecordBatch(s.schema, cols, kept)
 	release() // the record holds its own references
@@ -363,7 +390,7 @@ func (s *Scanner) readBatch(ctx context.Context, fs *fragScan, start, end int64)
 }
 
 // filterRuns keeps the given runs of a column (offsets relative to base).
-func filterRuns(c arrow.Array, runs [][2]int64, base int64, d *Dataset) (arrow.Array, error) {
+func filterRuns(c arrow.Array, runs [][2]int64, base int64, mem memory.Allocator) (arrow.Array, error) {
 	parts := make([]arrow.Array, len(runs))
 	for i, r := range runs {
 		parts[i] = array.NewSlice(c, r[0]-base, r[1]-base)
@@ -377,11 +404,11 @@ func filterRuns(c arrow.Array, runs [][2]int64, base int64, d *Dataset) (arrow.A
 		parts[0].Retain()
 		return parts[0], nil
 	}
-	return array.Concatenate(parts, d.mem)
+	return array.Concatenate(parts, mem)
 }
 
-func rowAddrs(d *Dataset, fragID uint64, runs [][2]int64, start, end, kept int64) arrow.Array {
-	b := array.NewUint64Builder(d.mem)
+func rowAddrs(mem memory.Allocator, fragID uint64, runs [][2]int64, start, end, kept int64) arrow.Array {
+	b := array.NewUint64Builder(mem)
 	defer b.Release()
 	b.Reserve(int(kept))
 	hi := fragID << 32
