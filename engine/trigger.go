@@ -988,8 +988,14 @@ func literalText(a arrow.Array, i int) (string, error) {
 	case *array.Date32:
 		return "DATE '" + x.Value(i).ToTime().Format("2006-01-02") + "'", nil
 	case *array.Timestamp:
-		unit := x.DataType().(*arrow.TimestampType).Unit
-		return "TIMESTAMP '" + x.Value(i).ToTime(unit).UTC().Format("2006-01-02 15:04:05.999999") + "'", nil
+		tt := x.DataType().(*arrow.TimestampType)
+		text := "'" + x.Value(i).ToTime(tt.Unit).UTC().Format("2006-01-02 15:04:05.999999") + "'"
+		if tt.TimeZone != "" {
+			// TIMESTAMP columns: a string converts to them (a DATETIME literal
+			// does not), and compares with them as MySQL does.
+			return text, nil
+		}
+		return "TIMESTAMP " + text, nil
 	case *array.FixedSizeList:
 		if f, ok := x.ListValues().(*array.Float32); ok {
 			n := int(x.DataType().(*arrow.FixedSizeListType).Len())

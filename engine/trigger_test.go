@@ -198,6 +198,9 @@ func TestSQLLiteralRoundTrip(t *testing.T) {
 		build(ts, func(b array.Builder) {
 			b.(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{1700000000123456, 0}, nil)
 		}),
+		build(&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, func(b array.Builder) {
+			b.(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{1700000000500000}, nil)
+		}),
 		build(arrow.PrimitiveTypes.Int16, func(b array.Builder) { b.AppendNull() }),
 	}
 	s := &session{e: d.e, ctx: context.Background()}
