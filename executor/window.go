@@ -40,11 +40,15 @@ const (
 )
 
 // FrameBound is one end of a frame. N is the offset of a ROWS frame; V the
-// offset of a RANGE frame, applied to the single ORDER BY key as a DOUBLE.
+// offset of a RANGE frame, applied to the single ORDER BY key as a DOUBLE;
+// Interval (RANGE INTERVAL n unit) the offset of a DATE or DATETIME key,
+// with IntervalText its SQL for EXPLAIN.
 type FrameBound struct {
-	Kind BoundKind
-	N    int64
-	V    float64
+	Kind         BoundKind
+	N            int64
+	V            float64
+	Interval     *functions.Interval
+	IntervalText string
 }
 
 // WindowFrame is a frame clause. The zero value is RANGE-less ROWS
@@ -69,6 +73,9 @@ func (b FrameBound) String() string {
 }
 
 func (b FrameBound) offset() string {
+	if b.Interval != nil {
+		return "INTERVAL " + b.IntervalText
+	}
 	if b.V != 0 {
 		return fmt.Sprint(b.V)
 	}
@@ -495,13 +502,10 @@ func frameBounds(ec *functions.EvalContext, f WindowFrame, lay *winLayout) (fs, 
 		if lay.orderKey == nil {
 			return nil, nil, sqlerr.New(3587, "Window with RANGE N PRECEDING/FOLLOWING frame requires exactly one ORDER BY expression, of numeric or temporal type")
 		}
-		k, err := functions.Cast(ec, lay.orderKey, arrow.PrimitiveTypes.Float64)
-		if err != nil {
+		var err error
+		if keys, valid, err = rangeKeys(ec, lay.orderKey, f); err != nil {
 			return nil, nil, err
 		}
-		keys = append([]float64(nil), functions.Values[float64](k)...)
-		valid = validBools(k, nil)
-		k.Release()
 	}
 	bound := func(b FrameBound, i int, isEnd bool) int32 {
 		ps, pe := lay.pstart[i], lay.pend[i]
@@ -539,7 +543,15 @@ func frameBounds(ec *functions.EvalContext, f WindowFrame, lay *winLayout) (fs, 
 			}
 			return lay.gstart[i]
 		}
-		return rangeBound(keys, valid, ps, pe, keys[i], b, isEnd, lay.orderDesc)
+		target, ok := rangeTarget(keys[i], b, lay.orderDesc)
+		if !ok {
+			// beyond the DATETIME range: the frame runs to the partition's end
+			if (b.Kind == OffsetFollowing) != lay.orderDesc {
+				return pe
+			}
+			return ps
+		}
+		return rangeBound(keys, valid, ps, pe, target, isEnd, lay.orderDesc)
 	}
 	for i := 0; i < n; i++ {
 		fs[i] = bound(f.Start, i, false)
@@ -554,20 +566,9 @@ func frameBounds(ec *functions.EvalContext, f WindowFrame, lay *winLayout) (fs, 
 func isOffset(k BoundKind) bool { return k == OffsetPreceding || k == OffsetFollowing }
 
 // rangeBound binary-searches the partition's non-NULL keys for the first
-// row at or past the value v -/+ offset (in the sort direction): a start
-// bound includes that row, an end bound includes every row up to it.
-func rangeBound(keys []float64, valid []bool, ps, pe int32, v float64, b FrameBound, isEnd, desc bool) int32 {
-	// Logical position along the order: ASC keys grow, DESC keys shrink.
-	target := v - b.V
-	if b.Kind == OffsetFollowing {
-		target = v + b.V
-	}
-	if desc {
-		target = v + b.V
-		if b.Kind == OffsetFollowing {
-			target = v - b.V
-		}
-	}
+// row at or past target (in the sort direction): a start bound includes
+// that row, an end bound includes every row up to it.
+func rangeBound(keys []float64, valid []bool, ps, pe int32, target float64, isEnd, desc bool) int32 {
 	// NULLs sit together at one end of the partition; skip them.
 	lo, hi := int(ps), int(pe)
 	for lo < hi && !valid[lo] {
@@ -673,4 +674,51 @@ func keyExprs(keys []SortKey) []expr.Expr {
 		out[i] = k.Expr
 	}
 	return out
+}
+
+// rangeKeys reads the ORDER BY key of a RANGE frame as DOUBLEs: numbers as
+// they are, DATE and DATETIME keys of INTERVAL offsets as microseconds.
+func rangeKeys(ec *functions.EvalContext, key arrow.Array, f WindowFrame) ([]float64, []bool, error) {
+	to := arrow.DataType(arrow.PrimitiveTypes.Float64)
+	if f.Start.Interval != nil || f.End.Interval != nil {
+		if !functions.IsTemporal(key.DataType()) {
+			return nil, nil, sqlerr.New(3587, "Window with RANGE INTERVAL frame requires exactly one ORDER BY expression, of temporal type")
+		}
+		to = functions.Datetime
+	}
+	k, err := functions.Cast(ec, key, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer k.Release()
+	keys := make([]float64, k.Len())
+	if to == functions.Datetime {
+		for i, v := range functions.Values[arrow.Timestamp](k) {
+			keys[i] = float64(v)
+		}
+	} else {
+		copy(keys, functions.Values[float64](k))
+	}
+	return keys, validBools(k, nil), nil
+}
+
+// rangeTarget is the key a RANGE offset bound reaches from v: backwards
+// along the sort order for PRECEDING, forwards for FOLLOWING.
+func rangeTarget(v float64, b FrameBound, desc bool) (float64, bool) {
+	forward := b.Kind == OffsetFollowing
+	if desc {
+		forward = !forward // DESC keys shrink along the order
+	}
+	if b.Interval == nil {
+		if forward {
+			return v + b.V, true
+		}
+		return v - b.V, true
+	}
+	iv := *b.Interval
+	if !forward {
+		iv.Months, iv.Micros = -iv.Months, -iv.Micros
+	}
+	us, ok := functions.AddInterval(int64(v), iv)
+	return float64(us), ok
 }

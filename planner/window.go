@@ -313,7 +313,8 @@ func (b *binder) bindFrame(spec *ast.WindowSpec, hasOrder bool, order []sortKey)
 		return f, b.errAt(fc, errWindowFrameEnd, "Window '%s': frame end cannot be UNBOUNDED PRECEDING.", wname)
 	}
 	if f.Unit == executor.FrameRange && (isOffsetBound(f.Start) || isOffsetBound(f.End)) {
-		if len(order) != 1 || !functions.IsNumeric(order[0].e.Type()) {
+		interval := f.Start.Interval != nil || f.End.Interval != nil
+		if len(order) != 1 || (!interval && !functions.IsNumeric(order[0].e.Type())) || (interval && !functions.IsTemporal(order[0].e.Type())) {
 			return f, b.errAt(fc, errWindowRangeOrder, "Window '%s' with RANGE N PRECEDING/FOLLOWING frame requires exactly one ORDER BY expression, of numeric or temporal type", wname)
 		}
 	}
@@ -341,9 +342,6 @@ func (b *binder) bindBound(fb *ast.FrameBound, unit executor.FrameUnit, wname st
 	if fb.Type == ast.Following {
 		out.Kind = executor.OffsetFollowing
 	}
-	if fb.Unit != ast.TimeUnitInvalid {
-		return out, b.errAt(fb.Expr, sqlerr.ErrNotSupported, "Window '%s': RANGE frames with INTERVAL offsets are not supported yet", wname)
-	}
 	illegal := func() error {
 		return b.errAt(fb.Expr, errWindowFrameIllegal, "Window '%s': frame start or end is negative, NULL or of non-integral type", wname)
 	}
@@ -354,6 +352,18 @@ func (b *binder) bindBound(fb *ast.FrameBound, unit executor.FrameUnit, wname st
 	c, ok := e.(*constExpr)
 	if !ok || !c.v.IsValid() {
 		return out, illegal()
+	}
+	if fb.Unit != ast.TimeUnitInvalid {
+		if unit == executor.FrameRows {
+			return out, illegal()
+		}
+		text := strings.Trim(c.String(), "'")
+		iv, err := functions.ParseInterval(text, fb.Unit.String())
+		if err != nil || iv.Months < 0 || iv.Micros < 0 {
+			return out, illegal()
+		}
+		out.Interval, out.IntervalText = &iv, text+" "+fb.Unit.String()
+		return out, nil
 	}
 	if unit == executor.FrameRows {
 		n, ok := constInt(e)
