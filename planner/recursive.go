@@ -18,7 +18,6 @@ const (
 	errCTENoUnion      = 3573 // ER_CTE_RECURSIVE_REQUIRES_UNION
 	errCTENoAnchor     = 3574 // ER_CTE_RECURSIVE_REQUIRES_NONRECURSIVE_FIRST
 	errCTERefOnce      = 3577 // ER_CTE_RECURSIVE_REFERENCED_MORE_THAN_ONCE
-	errCTEForbidden    = 3575 // ER_CTE_RECURSIVE_FORBIDS_AGGREGATION (ORDER BY/LIMIT here)
 	errViewColumnCount = 1353
 )
 
@@ -103,8 +102,8 @@ func (b *binder) bindRecursiveCTE(cte *ast.CommonTableExpression, alias string, 
 	if !ok || q.SelectList == nil {
 		return nil, nil, b.errAtWord(name, errCTENoUnion, "Recursive Common Table Expression '%s' should contain a UNION", name)
 	}
-	if q.OrderBy != nil || q.Limit != nil {
-		return nil, nil, b.errAtWord(name, errCTEForbidden, "Recursive Common Table Expression '%s' can contain neither aggregation nor window functions in recursive query block; ORDER BY and LIMIT on it are not supported", name)
+	if q.OrderBy != nil {
+		return nil, nil, b.errAtWord(name, sqlerr.ErrNotSupported, "This version of MySQL doesn't yet support 'ORDER BY over UNION in recursive Common Table Expression'")
 	}
 	sels := q.SelectList.Selects
 	k := -1
@@ -169,6 +168,15 @@ func (b *binder) bindRecursiveCTE(cte *ast.CommonTableExpression, alias string, 
 	n := &lRecursive{name: name, anchor: anchor, step: b.castColumns(step, rr.types), distinct: distinct, work: rr.work}
 	for i, t := range rr.types {
 		n.out = append(n.out, b.newCol(rr.names[i], "", t))
+	}
+	if q.Limit != nil {
+		// LIMIT on a recursive CTE stops the recursion once that many rows
+		// are produced (the operator streams, so a limit above it does).
+		l, err := b.bindLimit(q.Limit, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		return l, requalify(l.cols(), alias, cte.ColNameList), nil
 	}
 	return n, requalify(n.out, alias, cte.ColNameList), nil
 }
