@@ -665,10 +665,17 @@ func (d *Dataset) readTxn(ctx context.Context, m *manifest) (*txnInfo, error) {
 }
 
 // writeHint records the latest version for readers that use the hint; it is
-// advisory, so failures are ignored.
+// advisory, so failures are ignored. The manifest is already durable, so
+// the hint is not flushed to disk where the store can skip that: after a
+// crash a stale or missing hint only sends readers to the listing.
 func (d *Dataset) writeHint(ctx context.Context, v uint64) {
 	b, _ := json.Marshal(map[string]uint64{"version": v})
-	if w, err := d.store.Create(ctx, versionsDir+"latest_version_hint.json"); err == nil {
+	name := versionsDir + "latest_version_hint.json"
+	if aw, ok := d.store.(objstore.AdvisoryWriter); ok {
+		_ = aw.PutAdvisory(ctx, name, b)
+		return
+	}
+	if w, err := d.store.Create(ctx, name); err == nil {
 		if _, err := w.Write(b); err != nil {
 			w.Abort()
 			return

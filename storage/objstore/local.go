@@ -282,3 +282,30 @@ func (l *Local) Stat(_ context.Context, name string) (ObjectInfo, error) {
 	}
 	return ObjectInfo{Name: name, Size: st.Size(), ModTime: st.ModTime()}, nil
 }
+
+// PutAdvisory implements AdvisoryWriter: a temporary file renamed over
+// name, without fsync.
+func (l *Local) PutAdvisory(_ context.Context, name string, data []byte) error {
+	p, err := l.path(name)
+	if err != nil {
+		return err
+	}
+	f, err := l.tempFile(p)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), p); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
+}

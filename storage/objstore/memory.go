@@ -158,3 +158,16 @@ func (m *Memory) Stat(_ context.Context, name string) (ObjectInfo, error) {
 	}
 	return ObjectInfo{Name: name, Size: int64(len(o.data)), ModTime: o.mod}, nil
 }
+
+// PutAdvisory implements AdvisoryWriter.
+func (m *Memory) PutAdvisory(ctx context.Context, name string, data []byte) error {
+	w, err := m.Create(ctx, name)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Close()
+}

@@ -73,3 +73,13 @@ type Statter interface {
 	// Stat describes name, or returns an error matching ErrNotFound.
 	Stat(ctx context.Context, name string) (ObjectInfo, error)
 }
+
+// AdvisoryWriter is implemented by stores that can publish an object
+// atomically without waiting for it to reach stable storage. It is for
+// objects whose loss in a crash is harmless, such as Lance's latest-version
+// hint (written after the durable manifest it points to).
+type AdvisoryWriter interface {
+	// PutAdvisory replaces name with data; readers see the old or the new
+	// content, never a mix.
+	PutAdvisory(ctx context.Context, name string, data []byte) error
+}

@@ -29,3 +29,28 @@ func TestStat(t *testing.T) {
 		t.Errorf("Stat of a folder: %v", err)
 	}
 }
+
+func TestPutAdvisory(t *testing.T) {
+	ctx := context.Background()
+	local, err := NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Store{local, NewMemory()} {
+		aw := s.(AdvisoryWriter)
+		for _, want := range []string{`{"version":1}`, `{"version":22}`} {
+			if err := aw.PutAdvisory(ctx, "_versions/hint.json", []byte(want)); err != nil {
+				t.Fatalf("%T: %v", s, err)
+			}
+			got, err := s.ReadFile(ctx, "_versions/hint.json")
+			if err != nil || string(got) != want {
+				t.Errorf("%T: read %q, %v; want %q", s, got, err, want)
+			}
+		}
+		// No temporary file is left behind.
+		objs, err := s.List(ctx, "_versions/")
+		if err != nil || len(objs) != 1 {
+			t.Errorf("%T: listing %v, %v", s, objs, err)
+		}
+	}
+}
