@@ -108,6 +108,9 @@ func (b *binder) bindWindowFunc(x *ast.WindowFuncExpr, sc *scope, ec exprCtx) (l
 	}
 	spec := &x.Spec
 	for _, p := range specPartition(spec) {
+		if _, ok := p.Expr.(*ast.PositionExpr); ok {
+			continue // a window's BY 1 is the constant 1, not a column position
+		}
 		e, err := b.bindExpr(p.Expr, sc, inner)
 		if err != nil {
 			return nil, err
@@ -117,6 +120,9 @@ func (b *binder) bindWindowFunc(x *ast.WindowFuncExpr, sc *scope, ec exprCtx) (l
 		}
 	}
 	for _, o := range specOrder(spec) {
+		if _, ok := o.Expr.(*ast.PositionExpr); ok {
+			continue
+		}
 		e, err := b.bindExpr(o.Expr, sc, inner)
 		if err != nil {
 			return nil, err

@@ -15,6 +15,8 @@ func TestWindowQueries(t *testing.T) {
 		{sql: "SELECT y, RANK() OVER (ORDER BY y), RANK() OVER (ORDER BY v DESC) FROM t3 ORDER BY v", want: []string{"1 2 4", "2 3 3", "2 3 2", "NULL 1 1"}},
 		{sql: "SELECT y, SUM(v) OVER w, MAX(v) OVER (w ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM t3 WINDOW w AS (ORDER BY v) ORDER BY v", want: []string{"1 1.5 2.5", "2 4 3.5", "2 7.5 4", "NULL 11.5 4"}},
 		{sql: "SELECT y, COUNT(*), SUM(COUNT(*)) OVER (ORDER BY y) FROM t3 GROUP BY y ORDER BY y", want: []string{"NULL 1 1", "1 1 2", "2 2 4"}},
+		// BY 1 in a window is a constant: every row is a peer
+		{sql: "SELECT a, RANK() OVER (PARTITION BY 1 ORDER BY 1) FROM t1 WHERE a > 110 ORDER BY a", want: []string{"111 1", "115 1"}},
 		// the same call twice is computed once and read twice
 		{sql: "SELECT ROW_NUMBER() OVER (ORDER BY a) AS r, ROW_NUMBER() OVER (ORDER BY a) + 10 FROM t1 WHERE a > 110 ORDER BY r", want: []string{"1 11", "2 12"}},
 		// errors
