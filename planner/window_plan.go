@@ -53,8 +53,8 @@ type windowSet struct {
 
 // extract replaces the window calls in e by references to their columns.
 func (ws *windowSet) extract(b *binder, e lexpr) lexpr {
-	if e == nil {
-		return nil
+	if e == nil || !hasWindow(e) {
+		return e // untouched: most expressions have no window call
 	}
 	out, _ := mapExpr(e, func(x lexpr) (lexpr, error) {
 		w, ok := x.(*winExpr)
