@@ -1556,8 +1556,10 @@ func ParseTime(s string) (int64, bool) {
 	if s == "" {
 		return 0, false
 	}
-	if us, hasTime, ok := ParseDatetime(s); ok && hasTime {
-		return us - floorDiv(us, usPerDay)*usPerDay, true
+	if looksLikeDate(s) {
+		if us, hasTime, ok := ParseDatetime(s); ok && hasTime {
+			return us - floorDiv(us, usPerDay)*usPerDay, true
+		}
 	}
 	neg := false
 	if s[0] == '-' {
@@ -1613,6 +1615,24 @@ func ParseTime(s string) (int64, bool) {
 		us = -us
 	}
 	return us, true
+}
+
+// looksLikeDate says whether TIME text starts with a date: a '-' or '/'
+// before the first ':' (not a leading sign), or a packed
+// YYYYMMDDhhmmss number. '272:59:59' and '3 10:00' are times.
+func looksLikeDate(s string) bool {
+	head := strings.TrimPrefix(s, "-")
+	if i := strings.IndexByte(head, ':'); i >= 0 {
+		head = head[:i]
+	}
+	if strings.ContainsAny(head, "-/") {
+		return true
+	}
+	digits := head
+	if i := strings.IndexByte(digits, '.'); i >= 0 {
+		digits = digits[:i]
+	}
+	return !strings.Contains(s, ":") && len(digits) >= 12
 }
 
 func castToTime(ec *EvalContext, src arrow.Array) (arrow.Array, error) {

@@ -597,6 +597,16 @@ func timePart(r *Registry, name, desc string, fdt, ft func(us int64) int64) {
 		}},
 		Overload{Args: []arrow.DataType{Time}, Return: Int64, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			return Unary[arrow.Time64, int64](ec, a[0], Int64, func(t arrow.Time64) int64 { return ft(int64(t)) }), nil
+		}},
+		// text is read as a TIME, as MySQL does (HOUR('272:59:59') = 272;
+		// a date and time gives its time part)
+		Overload{Args: s1, Return: Int64, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			t, err := castToTime(ec, a[0])
+			if err != nil {
+				return nil, err
+			}
+			defer t.Release()
+			return Unary[arrow.Time64, int64](ec, t, Int64, func(t arrow.Time64) int64 { return ft(int64(t)) }), nil
 		}}))
 }
 
@@ -749,7 +759,8 @@ func registerDatetime(r *Registry) {
 		func(us int64) int64 { _, _, m, _, _ := splitTime(us); return m })
 	timePart(r, "second", "second 0-59", func(us int64) int64 { _, _, _, _, _, s, _ := splitMicros(us); return s },
 		func(us int64) int64 { _, _, _, s, _ := splitTime(us); return s })
-	dtPart(r, "microsecond", "microseconds 0-999999", func(us int64) int64 { _, _, _, _, _, _, f := splitMicros(us); return f })
+	timePart(r, "microsecond", "microseconds 0-999999", func(us int64) int64 { _, _, _, _, _, _, f := splitMicros(us); return f },
+		func(us int64) int64 { _, _, _, _, f := splitTime(us); return f })
 	dtPart(r, "to_days", "days since year 0", func(us int64) int64 { return floorDiv(us, usPerDay) + 719528 })
 	dtPart(r, "to_seconds", "seconds since year 0", func(us int64) int64 { return floorDiv(us, 1_000_000) + 719528*86400 })
 	dtText(r, "dayname", "name of the weekday", func(us int64) string { return dayNames[dayOfWeek0(floorDiv(us, usPerDay))] })

@@ -32,6 +32,11 @@ func TestExtraFunctions(t *testing.T) {
 		{fn: "is_uuid", args: []arg{S("6ccd780c-baba-1026-9564-5b8c656024db", "6CCD780CBABA102695645B8C656024DB", "{6ccd780c-baba-1026-9564-5b8c656024db}", "6ccd780c-baba-1026-9564-5b8c6560")}, want: "1|1|1|0"},
 		{fn: "hex", args: []arg{{Varbinary, []any{"\x10\x26\xba\xba"}}}, want: "1026BABA"},
 		{fn: "uuid_to_bin", args: []arg{S("bad")}, errCode: 1411},
+		{fn: "hour", args: []arg{S("10:05:03", "272:59:59", "2024-01-01 10:05:03", "-12:00:00", "3 01:00:00", "abc")}, want: "10|272|10|12|73|NULL"},
+		{fn: "minute", args: []arg{S("10:05:03", "20240101103000")}, want: "5|30"},
+		{fn: "second", args: []arg{S("10:05:03")}, want: "3"},
+		{fn: "microsecond", args: []arg{S("10:05:03.25", "2024-01-01 10:05:03.000001")}, want: "250000|1"},
+		{fn: "microsecond", args: []arg{tm("01:00:00.5", nil)}, want: "500000|NULL"},
 		{fn: "json_memberof", args: []arg{I(3, 4, 7), S("[1, 3, 5]", "[1, 3, 5]", "7")}, want: "1|0|1"},
 		{fn: "json_memberof", args: []arg{S("ab", "ab"), S(`["ab"]`, `[["ab"]]`)}, want: "1|0"},
 	})
