@@ -213,7 +213,15 @@ func (p *ownParser) createTrigger() (OwnStmt, error) {
 	st.BodyOffset = start.off
 	st.Body = strings.TrimSpace(p.src[start.off:])
 	if !p.peekWord("BEGIN") {
-		st.Statements = []Statement{p.stmtAt(start.off, len(p.src))}
+		// One statement, which may be a compound one (IF … END IF) holding
+		// semicolons.
+		stmts, err := Split(p.src[start.off:])
+		if err != nil {
+			return nil, shiftIn(err, p.src, start.off)
+		}
+		for _, s := range stmts {
+			st.Statements = append(st.Statements, p.stmtAt(start.off+s.Offset, start.off+s.Offset+len(s.Text)))
+		}
 		return st, nil
 	}
 	// BEGIN … END: the last token must be the END that closes this BEGIN.
