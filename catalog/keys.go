@@ -1018,19 +1018,9 @@ func encodeColumn(dst []byte, offs []int, a arrow.Array, prefix int) ([]byte, []
 			offs[r+1] = len(dst)
 		}
 	case *array.String:
-		for r := 0; r < n; r++ {
-			if a.IsValid(r) {
-				dst = appendFolded(dst, a.Value(r), prefix)
-			}
-			offs[r+1] = len(dst)
-		}
+		dst = appendStrings(dst, offs, a, prefix)
 	case *array.LargeString:
-		for r := 0; r < n; r++ {
-			if a.IsValid(r) {
-				dst = appendFolded(dst, a.Value(r), prefix)
-			}
-			offs[r+1] = len(dst)
-		}
+		dst = appendStrings(dst, offs, a, prefix)
 	case *array.Binary:
 		for r := 0; r < n; r++ {
 			if a.IsValid(r) {
@@ -1048,6 +1038,23 @@ func encodeColumn(dst []byte, offs []int, a arrow.Array, prefix int) ([]byte, []
 		}
 	}
 	return dst, offs
+}
+
+type stringArray interface {
+	*array.String | *array.LargeString
+	Len() int
+	IsValid(int) bool
+	Value(int) string
+}
+
+func appendStrings[A stringArray](dst []byte, offs []int, a A, prefix int) []byte {
+	for r := 0; r < a.Len(); r++ {
+		if a.IsValid(r) {
+			dst = appendFolded(dst, a.Value(r), prefix)
+		}
+		offs[r+1] = len(dst)
+	}
+	return dst
 }
 
 func appendSigned[T ~int8 | ~int16 | ~int32 | ~int64](dst []byte, offs []int, v []T) []byte {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"io"
+	"slices"
 	"sort"
 	"testing"
 
@@ -173,7 +174,7 @@ func TestKeyedWrites(t *testing.T) {
 				if tc.wantErr != "" && sqlerr.Wrap(err).Msg != tc.wantErr {
 					t.Fatalf("message %q, want %q", sqlerr.Wrap(err).Msg, tc.wantErr)
 				}
-				if after := contents(t, tbl); !equal(after, before) {
+				if after := contents(t, tbl); !slices.Equal(after, before) {
 					t.Fatalf("a failed statement changed the table: %v -> %v", before, after)
 				}
 				return
@@ -185,23 +186,11 @@ func TestKeyedWrites(t *testing.T) {
 				t.Errorf("affected %d, want %d", got, tc.affected)
 			}
 			sort.Strings(tc.want)
-			if after := contents(t, tbl); !equal(after, tc.want) {
+			if after := contents(t, tbl); !slices.Equal(after, tc.want) {
 				t.Errorf("rows %v, want %v", after, tc.want)
 			}
 		})
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestKeyedUpdateAndIndexes(t *testing.T) {
@@ -248,7 +237,7 @@ func TestKeyedUpdateAndIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.Close()
-	if got := contents(t, tbl); !equal(got, []string{"1:b:1", "2:a:1", "3:c:2"}) {
+	if got := contents(t, tbl); !slices.Equal(got, []string{"1:b:1", "2:a:1", "3:c:2"}) {
 		t.Fatalf("after swap: %v", got)
 	}
 
@@ -273,7 +262,7 @@ func TestKeyedUpdateAndIndexes(t *testing.T) {
 	for _, x := range SortIndexes(tbl.Indexes()) {
 		names = append(names, x.Name)
 	}
-	if !equal(names, []string{"PRIMARY", "un"}) {
+	if !slices.Equal(names, []string{"PRIMARY", "un"}) {
 		t.Fatalf("indexes %v", names)
 	}
 	in = rowsStream(mem, tbl.Schema(), []row{{9, s("C"), nil}})

@@ -39,16 +39,8 @@ func (s *session) createIndex(n *ast.CreateIndexStmt) (*Result, error) {
 
 // addIndex validates an index's columns against t and records it.
 func (s *session) addIndex(t *catalog.LanceTable, x catalog.Index) error {
-	fields := t.Schema().Fields()
-	for i, c := range x.Columns {
-		f := fieldByName(fields, c)
-		if f < 0 {
-			return sqlerr.New(1072, "Key column '%s' doesn't exist in table", c)
-		}
-		x.Columns[i] = fields[f].Name
-		if err := checkKeyColumn(fields[f], lengthAt(x.Lengths, i)); err != nil {
-			return err
-		}
+	if err := resolveKeyColumns(t.Schema().Fields(), &x); err != nil {
+		return err
 	}
 	if x.Primary {
 		x.Name = catalog.PrimaryKeyName

@@ -19,15 +19,8 @@ import (
 func tableKeys(n *ast.CreateTableStmt, fields []arrow.Field) ([]arrow.Field, *arrow.Metadata, error) {
 	var ix []catalog.Index
 	add := func(x catalog.Index) error {
-		for i, c := range x.Columns {
-			f := fieldByName(fields, c)
-			if f < 0 {
-				return sqlerr.New(1072, "Key column '%s' doesn't exist in table", c)
-			}
-			x.Columns[i] = fields[f].Name
-			if err := checkKeyColumn(fields[f], lengthAt(x.Lengths, i)); err != nil {
-				return err
-			}
+		if err := resolveKeyColumns(fields, &x); err != nil {
+			return err
 		}
 		if x.Primary {
 			for _, o := range ix {
@@ -173,4 +166,20 @@ func loadConflict(d ast.OnDuplicateKeyHandlingType) catalog.ConflictMode {
 		return catalog.ConflictIgnore
 	}
 	return catalog.ConflictError
+}
+
+// resolveKeyColumns checks that an index's columns exist and may be keys,
+// and spells them as the table does.
+func resolveKeyColumns(fields []arrow.Field, x *catalog.Index) error {
+	for i, c := range x.Columns {
+		f := fieldByName(fields, c)
+		if f < 0 {
+			return sqlerr.New(1072, "Key column '%s' doesn't exist in table", c)
+		}
+		x.Columns[i] = fields[f].Name
+		if err := checkKeyColumn(fields[f], lengthAt(x.Lengths, i)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
