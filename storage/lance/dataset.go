@@ -618,19 +618,19 @@ func (d *Dataset) latestByStat(ctx context.Context, st objstore.Statter) (*Datas
 	return nd, nil
 }
 
-// statVersion describes the manifest of version v under either naming
-// scheme, or returns nil if there is none.
+// statVersion describes the manifest of version v, or returns nil if there
+// is none. Only d's naming scheme is tried: a dataset whose manifests were
+// renamed to the other scheme no longer has d's manifest either, and
+// latestByStat then lists.
 func (d *Dataset) statVersion(ctx context.Context, st objstore.Statter, v uint64) (*objstore.ObjectInfo, error) {
-	for _, v2 := range []bool{d.v2names, !d.v2names} {
-		info, err := st.Stat(ctx, manifestName(v, v2))
-		if err == nil {
-			return &info, nil
-		}
-		if !errors.Is(err, objstore.ErrNotFound) {
-			return nil, err
-		}
+	info, err := st.Stat(ctx, manifestName(v, d.v2names))
+	if err == nil {
+		return &info, nil
 	}
-	return nil, nil
+	if errors.Is(err, objstore.ErrNotFound) {
+		return nil, nil
+	}
+	return nil, err
 }
 
 // sameManifest reports whether info describes the manifest file d was read
