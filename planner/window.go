@@ -263,7 +263,8 @@ func (b *binder) bindFuncKind(x *ast.WindowFuncExpr, w *winExpr) error {
 		return b.errAt(x, sqlerr.ErrNoSuchFunction, "FUNCTION %s does not exist", name)
 	}
 	if notWindowAggregates[name] {
-		return b.errAt(x, sqlerr.ErrNotSupported, "This version of GenevaSQL doesn't yet support '%s' as a window function", name)
+		// MySQL's grammar has no OVER after these: a syntax error there
+		return b.errAt(x, sqlerr.ErrParse, "You have an error in your SQL syntax: %s cannot be used as a window function", strings.ToUpper(name))
 	}
 	types := make([]arrow.DataType, len(w.args))
 	for i, a := range w.args {
