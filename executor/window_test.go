@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -143,6 +144,15 @@ func TestWindowEmptyAndErrors(t *testing.T) {
 		[]WindowCall{{Kind: WinFirstValue, Args: []expr.Expr{panicExpr{}}, Frame: wholeFrame, Type: arrow.FixedWidthTypes.Boolean, Name: "p"}})
 	if _, err := runErr(op); err == nil {
 		t.Fatal("want an error from the panicking argument")
+	}
+	op.Close()
+
+	// Cancellation is MySQL's "Query execution was interrupted".
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	op = NewWindow(testEnv(mem, 4), values(t, mem, winSpec, winBatches...), nil, nil, []WindowCall{{Kind: WinRowNumber, Type: i64, Name: "rn"}})
+	if _, err := op.Next(ctx); sqlerr.Wrap(err).Code != sqlerr.ErrQueryCanceled {
+		t.Fatalf("want error 1317, got %v", err)
 	}
 	op.Close()
 
