@@ -30,17 +30,14 @@ func (w *windowOp) aggregate(ctx context.Context, c WindowCall, args []arrow.Arr
 	n := lay.n
 	switch c.Agg.Name {
 	case "count":
-		cnt := runningCount(args, lay)
 		out := functions.NewFixedOut[int64](mem, arrow.PrimitiveTypes.Int64, n)
-		for i := range out.Values {
-			out.Values[i] = frameCount(cnt, lay.pstart[i], fs[i], fe[i])
-		}
+		copy(out.Values, frameCounts(args, lay, fs, fe))
 		return out.Finish(), nil
 	case "sum", "avg":
 		if len(args) != 1 {
 			break
 		}
-		cnt := runningCount(args, lay)
+		cnt := frameCounts(args, lay, fs, fe)
 		if args[0].DataType().ID() == arrow.FLOAT64 {
 			return floatFrameSum(mem, args[0], cnt, lay, fs, fe, c.Agg.Name == "avg"), nil
 		}
@@ -155,6 +152,17 @@ func runningCount(args []arrow.Array, lay *winLayout) []int64 {
 	return cnt
 }
 
+// frameCounts is, per row, the number of rows of its frame whose arguments
+// are all non-NULL.
+func frameCounts(args []arrow.Array, lay *winLayout, fs, fe []int32) []int64 {
+	run := runningCount(args, lay)
+	out := make([]int64, lay.n)
+	for i := range out {
+		out[i] = frameCount(run, lay.pstart[i], fs[i], fe[i])
+	}
+	return out
+}
+
 // frameCount reads a running total for the frame [fs, fe) of a partition
 // starting at ps.
 func frameCount(run []int64, ps, fs, fe int32) int64 {
@@ -183,12 +191,12 @@ func floatFrameSum(mem memory.Allocator, a arrow.Array, cnt []int64, lay *winLay
 	}
 	out := functions.NewFixedOut[float64](mem, arrow.PrimitiveTypes.Float64, lay.n)
 	for i := range out.Values {
-		ps, f, e := lay.pstart[i], fs[i], fe[i]
-		k := frameCount(cnt, ps, f, e)
+		k := cnt[i] // non-NULL arguments in the frame
 		if k == 0 {
 			out.SetNull(i)
 			continue
 		}
+		ps, f, e := lay.pstart[i], fs[i], fe[i]
 		var sum float64
 		switch {
 		case f == ps:
@@ -247,12 +255,12 @@ func decimalFrameSum(mem memory.Allocator, a arrow.Array, cnt []int64, lay *winL
 	up := decimal128.GetScaleMultiplier(int(dt.Scale - scale))
 	out := functions.NewFixedOut[decimal128.Num](mem, c.Type, lay.n)
 	for i := range out.Values {
-		ps, f, e := lay.pstart[i], fs[i], fe[i]
-		k := frameCount(cnt, ps, f, e)
+		k := cnt[i] // non-NULL arguments in the frame
 		if k == 0 {
 			out.SetNull(i)
 			continue
 		}
+		ps, f, e := lay.pstart[i], fs[i], fe[i]
 		sum := run[e-1]
 		if f > ps {
 			sum = sum.Sub(run[f-1])
