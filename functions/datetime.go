@@ -711,8 +711,13 @@ func registerDatetime(r *Registry) {
 		}}))
 	r.Register(NewScalarEntry("date", "date part of a date/time", Immutable, Overload{Args: dt1, Return: Date32,
 		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) { return castToDate(ec, a[0]) }}))
-	r.Register(NewScalarEntry("timestamp", "value as DATETIME", Immutable, Overload{Args: dt1, Return: Datetime,
-		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) { a[0].Retain(); return a[0], nil }}))
+	r.Register(NewScalarEntry("timestamp", "TIMESTAMP(d[, time]): value as DATETIME, plus a time", Immutable, Overload{Args: dt1, Return: Datetime,
+		Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) { a[0].Retain(); return a[0], nil }},
+		Overload{Args: []arrow.DataType{Datetime, Time}, Return: Datetime, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return Binary[arrow.Timestamp, arrow.Time64, arrow.Timestamp](ec, a[0], a[1], Datetime, func(d arrow.Timestamp, t arrow.Time64) arrow.Timestamp {
+				return d + arrow.Timestamp(t)
+			}), nil
+		}}))
 	ymd := func(us int64) (int64, int64, int64) {
 		y, m, d := civil(floorDiv(us, usPerDay))
 		return y, m, d

@@ -23,6 +23,7 @@ func registerExtra(r *Registry) {
 	registerExtraDatetime(r)
 	registerExtraNet(r)
 	registerJSONAggregates(r)
+	registerExtraMisc(r)
 }
 
 func registerExtraString(r *Registry) {
