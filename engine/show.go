@@ -94,15 +94,16 @@ func (s *session) describe(name string) (*Result, error) {
 		return nil, sqlerr.New(sqlerr.ErrNotSupported, "DESCRIBE of a view: select from it instead")
 	}
 	for _, f := range t.Schema().Fields() {
+		key := keyFlag(ix, f.Name)
 		null := "YES"
-		if !f.Nullable {
+		if !f.Nullable || key == "PRI" { // ALTER TABLE … ADD PRIMARY KEY keeps the field nullable
 			null = "NO"
 		}
 		extra := ""
 		if e, ok := computed[strings.ToLower(f.Name)]; ok {
 			extra = "VIRTUAL GENERATED AS (" + e.Expr + ")"
 		}
-		rows = append(rows, []any{f.Name, catalog.TypeName(f), null, keyFlag(ix, f.Name), nil, extra})
+		rows = append(rows, []any{f.Name, catalog.TypeName(f), null, key, nil, extra})
 	}
 	return s.rowsResult(stringSchema("Field", "Type", "Null", "Key", "Default", "Extra"), rows)
 }
