@@ -28,12 +28,12 @@ func registerExtra(r *Registry) {
 
 func registerExtraString(r *Registry) {
 	// CHAR(n, … [USING charset]): TiDB's parser passes the charset (or NULL)
-	// as the last argument of char_func.
-	r.Register(customEntry("char_func", "(BIGINT, ... [USING charset]) -> VARCHAR", "CHAR(n, ...): the characters whose codes are the arguments (each as 1-4 bytes, big-endian); NULLs are skipped", Immutable, 1, -1,
+	// as the last argument of char_func (the planner binds it as char).
+	r.Register(customEntry("char", "(BIGINT, ... [USING charset]) -> VARCHAR", "CHAR(n, ...): the characters whose codes are the arguments (each as 1-4 bytes, big-endian); NULLs are skipped", Immutable, 1, -1,
 		func(args []arrow.DataType) (*Bound, error) {
 			want := repeatType(Int64, len(args))
 			want[len(want)-1] = Utf8
-			return bound("char_func", want, Utf8, Immutable, func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return bound("char", want, Utf8, Immutable, func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 				nums := a[:len(a)-1]
 				valid := make([]Validity, len(nums))
 				for j := range nums {
@@ -59,8 +59,8 @@ func registerExtraString(r *Registry) {
 				}), nil
 			}), nil
 		}))
-	// INSERT(str, pos, len, newstr): TiDB names it insert_func.
-	r.Register(NewScalarEntry("insert_func", "INSERT(str, pos, len, newstr): str with len characters from pos replaced by newstr", Immutable,
+	// INSERT(str, pos, len, newstr): TiDB names it insert_func, bound as insert.
+	r.Register(NewScalarEntry("insert", "INSERT(str, pos, len, newstr): str with len characters from pos replaced by newstr", Immutable,
 		Overload{Args: []arrow.DataType{Utf8, Int64, Int64, Utf8}, Return: Utf8, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			s, pos, ln, ns := StringsOf(a[0]), Values[int64](a[1]), Values[int64](a[2]), StringsOf(a[3])
 			return StringKernel(ec, a, n, func(i int) (string, bool) {

@@ -10,8 +10,8 @@ import (
 func TestExtraFunctions(t *testing.T) {
 	tm := func(v ...any) arg { return arg{Time, v} }
 	runCases(t, []fnCase{
-		{fn: "char_func", args: []arg{I(77, 256), I(121, nil), I(83, 1), I(81, 2), I(76, 3), N(2)}, want: "MySQL|\x01\x00\x01\x02\x03"},
-		{fn: "insert_func", args: []arg{S("Quadratic", "Quadratic", "Quadratic", "Quadratic", "ñandú"), I(3, -1, 3, 3, 2), I(4, 4, 100, -1, 1), S("What", "What", "What", "What", "Ñ")}, want: "QuWhattic|Quadratic|QuWhat|QuWhat|ñÑndú"},
+		{fn: "char", args: []arg{I(77, 256), I(121, nil), I(83, 1), I(81, 2), I(76, 3), N(2)}, want: "MySQL|\x01\x00\x01\x02\x03"},
+		{fn: "insert", args: []arg{S("Quadratic", "Quadratic", "Quadratic", "Quadratic", "ñandú"), I(3, -1, 3, 3, 2), I(4, 4, 100, -1, 1), S("What", "What", "What", "What", "Ñ")}, want: "QuWhattic|Quadratic|QuWhat|QuWhat|ñÑndú"},
 		{fn: "soundex", args: []arg{S("Hello", "Quadratically", "Pfister", "a", "", "123", nil)}, want: "H400|Q36324|P236|A000|||NULL"},
 		{fn: "quote", args: []arg{S("Don't!", `a\b`, nil)}, want: `'Don\'t!'|'a\\b'|NULL`},
 		{fn: "bit_length", args: []arg{S("text", "", nil)}, want: "32|0|NULL"},

@@ -350,8 +350,15 @@ func (b *binder) bindCase(x *ast.CaseExpr, sc *scope, ec exprCtx) (lexpr, error)
 	return b.call(ast.Case, args, x)
 }
 
+// parserFuncNames maps the names TiDB's parser gives some functions (a
+// keyword used as a function name) to the names they are registered under.
+var parserFuncNames = map[string]string{ast.CharFunc: "char", ast.InsertFunc: "insert"}
+
 func (b *binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ec exprCtx) (lexpr, error) {
 	name := x.FnName.L
+	if n, ok := parserFuncNames[name]; ok {
+		name = n
+	}
 	args := make([]lexpr, 0, len(x.Args))
 	for _, a := range x.Args {
 		if v, ok := a.(*test_driver.ValueExpr); ok && strings.HasPrefix(name, "json_") && mysql.HasIsBooleanFlag(v.Type.GetFlag()) {
