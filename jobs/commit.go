@@ -32,13 +32,11 @@ type viewCommitter struct {
 	ds       *lance.Dataset
 	wm       *Watermark
 	srcFrags map[uint64]lance.Fragment
-	byFrag   map[uint64][]Task
-	left     map[uint64]int // unfinished tasks per source fragment
-	results  map[string][]lance.PendingFragment
+	left     map[uint64]int64 // rows of each source fragment not yet done
+	results  map[uint64][]taskFiles
 	// Each task's files are flushed to disk in the background as soon as
 	// they are written, so that a commit rarely waits for the device.
 	files     *lance.Dataset
-	flushes   map[string]chan error
 	flushing  chan struct{} // bounds concurrent flushes
 	ready     []uint64      // finished fragments not yet committed
 	fragsLeft int
@@ -52,16 +50,23 @@ type viewCommitter struct {
 	out       *Outcome
 }
 
+// taskFiles are the files of one finished task, flushed in the background
+// (flushed yields the outcome once).
+type taskFiles struct {
+	start   int64
+	files   []lance.PendingFragment
+	flushed chan error
+}
+
 func newViewCommitter(ctx context.Context, def *ViewDef, mv, src *catalog.LanceTable, cps *FileCheckpoints, tr *Tracker,
-	every int, wm *Watermark, srcFrags map[uint64]lance.Fragment, tasks []Task) *viewCommitter {
+	every int, wm *Watermark, srcFrags map[uint64]lance.Fragment, compute []lance.Fragment) *viewCommitter {
 	c := &viewCommitter{ctx: ctx, def: def, src: src, cps: cps, tr: tr, every: max(every, 1), ds: mv.Dataset(), wm: wm, srcFrags: srcFrags,
-		byFrag: map[uint64][]Task{}, left: map[uint64]int{}, results: map[string][]lance.PendingFragment{}, first: true, out: &Outcome{},
-		files: mv.Dataset(), flushes: map[string]chan error{}, flushing: make(chan struct{}, 8)}
-	for _, t := range tasks {
-		c.byFrag[t.Fragment] = append(c.byFrag[t.Fragment], t)
-		c.left[t.Fragment]++
+		left: map[uint64]int64{}, results: map[uint64][]taskFiles{}, first: true, out: &Outcome{},
+		files: mv.Dataset(), flushing: make(chan struct{}, 8)}
+	for _, f := range compute {
+		c.left[f.ID] = f.PhysicalRows
 	}
-	c.fragsLeft = len(c.byFrag)
+	c.fragsLeft = len(compute)
 	return c
 }
 
@@ -70,16 +75,15 @@ func newViewCommitter(ctx context.Context, def *ViewDef, mv, src *catalog.LanceT
 func (c *viewCommitter) done(t Task, ps []lance.PendingFragment) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.results[t.Key] = ps
-	done := make(chan error, 1)
-	c.flushes[t.Key] = done
+	flushed := make(chan error, 1)
+	c.results[t.Fragment] = append(c.results[t.Fragment], taskFiles{start: t.Start, files: ps, flushed: flushed})
 	go func() {
 		c.flushing <- struct{}{}
 		err := c.files.FlushPending(c.ctx, ps)
 		<-c.flushing
-		done <- err
+		flushed <- err
 	}()
-	c.left[t.Fragment]--
+	c.left[t.Fragment] -= t.End - t.Start
 	if c.left[t.Fragment] > 0 {
 		return nil
 	}
@@ -115,19 +119,18 @@ func (c *viewCommitter) abandon() {
 func (c *viewCommitter) commit(final bool) error {
 	sort.Slice(c.ready, func(i, j int) bool { return c.ready[i] < c.ready[j] })
 	var files []lance.PendingFragment
-	var keys []string
 	var rows int64
 	for _, f := range c.ready {
-		for _, t := range c.byFrag[f] {
-			if err := <-c.flushes[t.Key]; err != nil {
+		done := c.results[f]
+		sort.Slice(done, func(i, j int) bool { return done[i].start < done[j].start })
+		for _, tf := range done {
+			if err := <-tf.flushed; err != nil {
 				return err
 			}
-			delete(c.flushes, t.Key)
-			for _, p := range c.results[t.Key] {
+			for _, p := range tf.files {
 				files = append(files, p)
 				rows += p.Rows
 			}
-			keys = append(keys, t.Key)
 		}
 		c.wm.Fragments[f] = fragState(c.srcFrags[f])
 	}
@@ -163,8 +166,8 @@ func (c *viewCommitter) commit(final bool) error {
 		// Everything is committed: the checkpoint logs are not needed.
 		c.cps.Finished(c.tr.ID())
 	}
-	for _, t := range keys {
-		delete(c.results, t)
+	for _, f := range c.ready {
+		delete(c.results, f)
 	}
 	c.ready = c.ready[:0]
 	c.tr.Commits.Add(1)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -23,12 +24,16 @@ import (
 type FileCheckpoints struct {
 	dir     string
 	mu      sync.Mutex
-	entries map[string][]lance.PendingFragment
+	entries map[string][]checkpointLine
 	loaded  []string // logs read at open, removed once a job has committed everything
 }
 
+// checkpointLine says that rows [Start, End) of the source fragment whose
+// state and view definition Key names are computed, in Files.
 type checkpointLine struct {
 	Key   string                  `json:"key"`
+	Start int64                   `json:"start"`
+	End   int64                   `json:"end"`
 	Files []lance.PendingFragment `json:"files"`
 }
 
@@ -37,7 +42,7 @@ func OpenFileCheckpoints(dir string) (*FileCheckpoints, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	c := &FileCheckpoints{dir: dir, entries: map[string][]lance.PendingFragment{}}
+	c := &FileCheckpoints{dir: dir, entries: map[string][]checkpointLine{}}
 	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
 	if err != nil {
 		return nil, err
@@ -52,27 +57,30 @@ func OpenFileCheckpoints(dir string) (*FileCheckpoints, error) {
 		sc.Buffer(nil, 1<<24)
 		for sc.Scan() {
 			var ln checkpointLine
-			if json.Unmarshal(sc.Bytes(), &ln) == nil && ln.Key != "" {
-				c.entries[ln.Key] = ln.Files
+			if json.Unmarshal(sc.Bytes(), &ln) == nil && ln.Key != "" && ln.End > ln.Start {
+				c.entries[ln.Key] = append(c.entries[ln.Key], ln)
 			}
 		}
 	}
 	return c, nil
 }
 
-// Load returns a task's files, or false if it has no (readable) checkpoint.
-func (c *FileCheckpoints) Load(key string) ([]lance.PendingFragment, bool) {
+// Load returns the checkpointed ranges of a fragment key, sorted by start
+// and without overlaps (two runs may have cut a fragment differently).
+func (c *FileCheckpoints) Load(key string) []checkpointLine {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ps, ok := c.entries[key]
-	return ps, ok
-}
-
-// Forget drops a checkpoint found damaged.
-func (c *FileCheckpoints) Forget(key string) {
-	c.mu.Lock()
-	delete(c.entries, key)
-	c.mu.Unlock()
+	lines := append([]checkpointLine(nil), c.entries[key]...)
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Start < lines[j].Start })
+	var out []checkpointLine
+	at := int64(0)
+	for _, l := range lines {
+		if l.Start >= at {
+			out = append(out, l)
+			at = l.End
+		}
+	}
+	return out
 }
 
 // Log opens the append-only log of one worker of a job.
@@ -102,8 +110,9 @@ func (c *FileCheckpoints) Finished(job string) {
 type CheckpointLog struct{ f *os.File }
 
 // Save appends a task's files as one line, in one write.
-func (l *CheckpointLog) Save(key string, ps []lance.PendingFragment) error {
-	b, err := json.Marshal(checkpointLine{Key: key, Files: ps})
+func (l *CheckpointLog) Save(t Task, ps []lance.PendingFragment) error {
+	key := t.Key
+	b, err := json.Marshal(checkpointLine{Key: key, Start: t.Start, End: t.End, Files: ps})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,23 +74,73 @@ func TestDiff(t *testing.T) {
 	}
 }
 
-func TestTasksFor(t *testing.T) {
-	tasks := tasksFor([]lance.Fragment{frag(0, 10, 0, "", "a"), frag(1, 4, 0, "", "b")}, 4, "k")
+func drain(d *dispenser) [][3]int64 {
 	var got [][3]int64
-	for _, tk := range tasks {
+	for {
+		tk, ok := d.next()
+		if !ok {
+			return got
+		}
 		got = append(got, [3]int64{int64(tk.Fragment), tk.Start, tk.End})
 	}
-	want := [][3]int64{{0, 0, 4}, {0, 4, 8}, {0, 8, 10}, {1, 0, 4}}
-	if len(got) != len(want) {
+}
+
+func TestDispenserFixed(t *testing.T) {
+	d := newDispenser([]span{{frag: 0, start: 0, end: 10}, {frag: 1, start: 2, end: 6}}, 4, 2)
+	got := drain(d)
+	want := [][3]int64{{0, 0, 4}, {0, 4, 8}, {0, 8, 10}, {1, 2, 6}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("got %v, want %v", got, want)
-		}
+}
+
+func TestDispenserAdapts(t *testing.T) {
+	d := newDispenser([]span{{frag: 0, start: 0, end: 10_000_000}}, 0, 2)
+	first, _ := d.next()
+	if n := first.End - first.Start; n != taskMinRows {
+		t.Fatalf("first task has %d rows, want %d", n, taskMinRows)
 	}
-	if tasks[0].Key == tasks[1].Key {
-		t.Error("different ranges share a checkpoint key")
+	// A fast function: tasks grow, at most 8x a step, up to the cap.
+	d.observe(taskMinRows, time.Millisecond)
+	if tk, _ := d.next(); tk.End-tk.Start != 8*taskMinRows {
+		t.Fatalf("after a fast task: %d rows, want %d", tk.End-tk.Start, 8*taskMinRows)
+	}
+	for i := 0; i < 10; i++ {
+		d.observe(d.size, time.Millisecond)
+	}
+	if d.size != taskMaxRows {
+		t.Fatalf("size %d, want the cap %d", d.size, taskMaxRows)
+	}
+	// A slow one: tasks shrink towards taskTarget, at most 2x a step.
+	d.observe(d.size, 100*taskTarget)
+	if d.size != taskMaxRows/2 {
+		t.Fatalf("after a slow task: %d rows, want %d", d.size, taskMaxRows/2)
+	}
+	// Small jobs are split so that every worker gets work.
+	small := newDispenser([]span{{frag: 0, start: 0, end: 80_000}}, 0, 2)
+	if small.max != 20_000 {
+		t.Fatalf("cap for 80,000 rows on 2 workers: %d, want 20000", small.max)
+	}
+	// Ranges tile the spans exactly.
+	var rows int64
+	for _, r := range drain(d) {
+		rows += r[2] - r[1]
+	}
+	if rows != 10_000_000-first.End-8*taskMinRows {
+		t.Fatalf("dispensed %d rows", rows)
+	}
+}
+
+func TestGaps(t *testing.T) {
+	got := gaps(10, [][2]int64{{6, 8}, {0, 2}})
+	if fmt.Sprint(got) != "[[2 6] [8 10]]" {
+		t.Fatalf("gaps: %v", got)
+	}
+	if got := gaps(5, [][2]int64{{0, 5}}); len(got) != 0 {
+		t.Fatalf("gaps of a covered range: %v", got)
+	}
+	if got := gaps(5, nil); fmt.Sprint(got) != "[[0 5]]" {
+		t.Fatalf("gaps of nothing done: %v", got)
 	}
 }
 
@@ -107,10 +158,20 @@ func TestRunPool(t *testing.T) {
 		var n, workers atomic.Int64
 		err := RunPool(context.Background(), 3, tasks, func(ctx context.Context, id int) (Worker, error) {
 			workers.Add(1)
-			return fnWorker{func(Task) error { n.Add(1); return nil }}, nil
+			return fnWorker{func(Task) error { n.Add(1); time.Sleep(2 * time.Millisecond); return nil }}, nil
 		}, nil, nil)
 		if err != nil || n.Load() != 50 || workers.Load() != 3 {
 			t.Fatalf("err %v, ran %d tasks on %d workers", err, n.Load(), workers.Load())
+		}
+	})
+	t.Run("no idle workers are made", func(t *testing.T) {
+		var workers atomic.Int64
+		err := RunPool(context.Background(), 8, tasks[:2], func(ctx context.Context, id int) (Worker, error) {
+			workers.Add(1)
+			return fnWorker{func(Task) error { return nil }}, nil
+		}, nil, nil)
+		if err != nil || workers.Load() > 2 {
+			t.Fatalf("err %v, %d workers for 2 tasks", err, workers.Load())
 		}
 	})
 	t.Run("first error stops the pool", func(t *testing.T) {

@@ -27,14 +27,30 @@ type Worker interface {
 // called after each successful task (from worker goroutines).
 func RunPool(ctx context.Context, n int, tasks []Task, newWorker func(ctx context.Context, id int) (Worker, error),
 	done func(Task), cancelPoll func() bool) error {
-	if len(tasks) == 0 {
-		return nil
+	next := func() (Task, bool) {
+		if len(tasks) == 0 {
+			return Task{}, false
+		}
+		t := tasks[0]
+		tasks = tasks[1:]
+		return t, true
 	}
+	return RunPoolFrom(ctx, min(n, len(tasks)), next, newWorker, func(t Task, _ time.Duration) {
+		if done != nil {
+			done(t)
+		}
+	}, cancelPoll)
+}
+
+// RunPoolFrom is RunPool over tasks cut on demand by next (called from one
+// goroutine, just before a worker is free); done also learns how long the
+// task took. A worker is made when it receives its first task, so a job
+// with fewer tasks than workers starts no idle ones (an external function's
+// worker is a process).
+func RunPoolFrom(ctx context.Context, n int, next func() (Task, bool), newWorker func(ctx context.Context, id int) (Worker, error),
+	done func(Task, time.Duration), cancelPoll func() bool) error {
 	if n < 1 {
 		n = 1
-	}
-	if n > len(tasks) {
-		n = len(tasks)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -66,32 +82,43 @@ func RunPool(ctx context.Context, n int, tasks []Task, newWorker func(ctx contex
 		wg.Add(1)
 		go func(id int) {
 			defer wg.Done()
-			w, err := newWorker(ctx, id)
-			if err != nil {
-				fail(err)
-				return
-			}
+			var w Worker
 			defer func() {
-				if err := w.Close(); err != nil {
-					fail(err)
+				if w != nil {
+					if err := w.Close(); err != nil {
+						fail(err)
+					}
 				}
 			}()
 			for t := range queue {
 				if ctx.Err() != nil {
 					continue // drain
 				}
+				if w == nil {
+					var err error
+					if w, err = newWorker(ctx, id); err != nil {
+						w = nil
+						fail(err)
+						continue
+					}
+				}
+				start := time.Now()
 				if err := w.Run(ctx, t); err != nil {
 					fail(err)
 					continue
 				}
 				if done != nil {
-					done(t)
+					done(t, time.Since(start))
 				}
 			}
 		}(i)
 	}
 feed:
-	for _, t := range tasks {
+	for {
+		t, ok := next()
+		if !ok {
+			break
+		}
 		select {
 		case queue <- t:
 		case <-ctx.Done():

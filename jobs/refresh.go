@@ -43,6 +43,9 @@ type Options struct {
 	Workers     int
 	BatchSize   int
 	CommitEvery int // fragments per commit
+	// adaptive: no batch_size was given, so a refresh sizes its tasks by
+	// the function's speed (see dispenser).
+	adaptive bool
 }
 
 // Outcome is what a job did.
@@ -156,19 +159,6 @@ func diff(wm *Watermark, frags []lance.Fragment, full bool, skip map[uint64]bool
 	return c
 }
 
-// tasksFor cuts fragments into batch-sized row ranges.
-func tasksFor(frags []lance.Fragment, batch int64, keyBase string) []Task {
-	var out []Task
-	for _, f := range frags {
-		st := fragState(f)
-		for s := int64(0); s < f.PhysicalRows; s += batch {
-			e := min(s+batch, f.PhysicalRows)
-			out = append(out, Task{Fragment: f.ID, Start: s, End: e, Key: Key(keyBase, f.ID, st.Files, s, e)})
-		}
-	}
-	return out
-}
-
 // viewQuery parses a view's SELECT; for incremental views it adds the
 // source row address as the last column.
 func viewQuery(def *ViewDef) (ast.StmtNode, error) {
@@ -230,7 +220,9 @@ func Refresh(ctx context.Context, env *Env, name string, opts Options) (*Outcome
 	if ch.empty() {
 		return &Outcome{Message: fmt.Sprintf("materialized view '%s' is up to date (source version %d)", name, src.Dataset().Version())}, nil
 	}
+	adaptive := opts.BatchSize <= 0
 	opts = withDefaults(opts, env)
+	opts.adaptive = adaptive
 	tr, err := env.Jobs.Start("refresh", name, opts.Workers, progressFn(env))
 	if err != nil {
 		return nil, err
@@ -273,13 +265,11 @@ func progressFn(env *Env) func(r *Record, finished bool) { return env.Progress }
 func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *catalog.LanceTable, def *ViewDef,
 	wm *Watermark, ch *changes, opts Options) (*Outcome, error) {
 	keyBase := Key(def.Query, functionVersions(env.Catalog.Functions(), def.Query))
-	tasks := tasksFor(ch.compute, int64(opts.BatchSize), keyBase)
 	var total int64
 	for _, f := range ch.compute {
 		total += f.PhysicalRows - f.DeletedRows
 	}
 	tr.RowsTotal.Store(total)
-	tr.TasksTotal.Store(int64(len(tasks)))
 	tr.SetNote(fmt.Sprintf("%d fragments to compute, %d to drop, %d with new deletions", len(ch.compute), len(ch.dropAll), len(ch.reconcile)))
 	tr.Tick(true)
 
@@ -312,33 +302,57 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	for id := range ch.reconcile {
 		newWM.Fragments[id] = fragState(ch.srcFrags[id])
 	}
-	cm := newViewCommitter(ctx, def, mv, src, cps, tr, opts.CommitEvery, newWM, ch.srcFrags, tasks)
+	cm := newViewCommitter(ctx, def, mv, src, cps, tr, opts.CommitEvery, newWM, ch.srcFrags, ch.compute)
 	cm.deletes, cm.moved, cm.movedRows, cm.overwrite = deletes, moved.files, moved.rows, opts.Full
 	ds := mv.Dataset()
-	// Tasks finished by an earlier run that died are reused if their files
-	// are whole.
-	var todo []Task
-	for _, t := range tasks {
-		if ps, ok := cps.Load(t.Key); ok {
-			if verifyPending(ctx, ds, ps) {
-				tr.TasksReused.Add(1)
-				tr.TasksDone.Add(1)
-				tr.RowsRead.Add(t.End - t.Start)
-				if err := cm.done(t, ps); err != nil {
-					return nil, err
-				}
+	// Ranges finished by an earlier run that died are reused if their files
+	// are whole; the rest is cut into tasks as workers ask for them.
+	var spans []span
+	for _, f := range ch.compute {
+		key := Key(keyBase, f.ID, fragState(f).Files)
+		var done [][2]int64
+		for _, l := range cps.Load(key) {
+			if l.End > f.PhysicalRows {
 				continue
 			}
-			// Torn by a machine crash (a commit flushes its files first, so
-			// these were never committed): compute the task again.
-			ds.DeletePending(ctx, ps)
-			cps.Forget(t.Key)
+			if !verifyPending(ctx, ds, l.Files) {
+				// Torn by a machine crash (a commit flushes its files
+				// first, so these were never committed): compute again.
+				ds.DeletePending(ctx, l.Files)
+				continue
+			}
+			tr.TasksReused.Add(1)
+			tr.TasksTotal.Add(1)
+			tr.TasksDone.Add(1)
+			tr.RowsRead.Add(l.End - l.Start)
+			if err := cm.done(Task{Fragment: f.ID, Start: l.Start, End: l.End, Key: key}, l.Files); err != nil {
+				return nil, err
+			}
+			done = append(done, [2]int64{l.Start, l.End})
 		}
-		todo = append(todo, t)
+		for _, g := range gaps(f.PhysicalRows, done) {
+			spans = append(spans, span{frag: f.ID, key: key, start: g[0], end: g[1]})
+		}
 	}
-	err = RunPool(ctx, opts.Workers, todo, func(ctx context.Context, id int) (Worker, error) {
-		return newViewWorker(ctx, env, tr, src, def, ds, cps, cm, id)
-	}, func(Task) { tr.TasksDone.Add(1); tr.Tick(false) }, func() bool { return env.Jobs.cancelRequested(tr.ID()) })
+	fixed := int64(0)
+	if !opts.adaptive {
+		fixed = int64(opts.BatchSize)
+	}
+	dsp := newDispenser(spans, fixed, opts.Workers)
+	next := func() (Task, bool) {
+		t, ok := dsp.next()
+		if ok {
+			tr.TasksTotal.Add(1)
+		}
+		return t, ok
+	}
+	err = RunPoolFrom(ctx, opts.Workers, next, func(ctx context.Context, id int) (Worker, error) {
+		return newViewWorker(ctx, env, tr, src, def, ds, cps, cm, id, fixed)
+	}, func(t Task, took time.Duration) {
+		dsp.observe(t.End-t.Start, took)
+		tr.TasksDone.Add(1)
+		tr.Tick(false)
+	}, func() bool { return env.Jobs.cancelRequested(tr.ID()) })
 	if err != nil {
 		cm.abandon()
 		return nil, err
@@ -562,10 +576,11 @@ type viewWorker struct {
 	plan  *planner.Plan
 	table *rangeTable
 	eval  *functions.EvalContext
+	fixed int64 // the user's batch_size, or 0: tasks adapt
 }
 
 func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.LanceTable, def *ViewDef, ds *lance.Dataset,
-	cps *FileCheckpoints, cm *viewCommitter, id int) (Worker, error) {
+	cps *FileCheckpoints, cm *viewCommitter, id int, fixed int64) (Worker, error) {
 	node, err := viewQuery(def)
 	if err != nil {
 		return nil, err
@@ -582,8 +597,12 @@ func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.Lanc
 		plan.Close()
 		return nil, err
 	}
-	return &viewWorker{env: env, tr: tr, log: log, ds: ds, cm: cm, plan: plan, table: rt, eval: jobEval(ctx, env, tr)}, nil
+	return &viewWorker{env: env, tr: tr, log: log, ds: ds, cm: cm, plan: plan, table: rt, eval: jobEval(ctx, env, tr), fixed: fixed}, nil
 }
+
+// adaptiveCallRows is how many rows a function gets per call when the task
+// size adapts (no batch_size given): tasks grow past it, calls do not.
+const adaptiveCallRows = 16384
 
 // Run computes one task and writes its rows straight into the view's data
 // folder as pending files; the checkpoint is their description, and the
@@ -591,19 +610,51 @@ func newViewWorker(ctx context.Context, env *Env, tr *Tracker, src *catalog.Lanc
 func (w *viewWorker) Run(ctx context.Context, t Task) error {
 	w.table.task = t
 	schema := w.ds.Schema()
-	return runTask(ctx, w.plan, w.eval, t, w.tr, func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
-		return array.NewRecordBatch(schema, rec.Columns(), rec.NumRows()), nil
-	}, func(out []arrow.RecordBatch) error {
-		ps, err := w.ds.WriteFragments(ctx, out)
-		if err != nil {
-			return err
+	// With a batch_size, a function is called on the task's rows at once;
+	// otherwise on at most adaptiveCallRows at a time, and the rows stream
+	// into the task's data file instead of piling up in memory.
+	batch := t.End - t.Start
+	if w.fixed == 0 {
+		batch = min(batch, adaptiveCallRows)
+	}
+	op, err := w.plan.Open(ctx, &executor.Env{Eval: w.eval, BatchSize: int(batch), KeepInstances: true})
+	if err != nil {
+		return err
+	}
+	pw := w.ds.NewPendingWriter()
+	err = func() error {
+		defer op.Close()
+		for {
+			rec, err := op.Next(ctx)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			b := array.NewRecordBatch(schema, rec.Columns(), rec.NumRows())
+			rec.Release()
+			err = pw.Write(ctx, b)
+			b.Release()
+			if err != nil {
+				return err
+			}
 		}
-		if err := w.log.Save(t.Key, ps); err != nil {
-			w.ds.DeletePending(ctx, ps)
-			return err
-		}
-		return w.cm.done(t, ps)
-	})
+	}()
+	if err != nil {
+		pw.Abort(ctx)
+		return err
+	}
+	ps, err := pw.Finish(ctx)
+	if err != nil {
+		return err
+	}
+	if err := w.log.Save(t, ps); err != nil {
+		w.ds.DeletePending(ctx, ps)
+		return err
+	}
+	w.tr.RowsRead.Add(t.End - t.Start)
+	return w.cm.done(t, ps)
 }
 
 // runTask runs a worker's plan over one task's rows, converts each output

@@ -31,39 +31,70 @@ type PendingFragment struct {
 
 // WriteFragments writes rows (with the table's schema) as new data files
 // that belong to no version until a Change lists them in Fragments. Files
-// are not flushed one by one: Apply flushes them before it commits. On error
+// are not flushed one by one: FlushPending or Apply flushes them. On error
 // nothing is left behind.
 func (d *Dataset) WriteFragments(ctx context.Context, batches []arrow.RecordBatch) (_ []PendingFragment, err error) {
-	defer recoverErr(&err)
+	w := d.NewPendingWriter()
+	for _, b := range batches {
+		if err := w.Write(ctx, b); err != nil {
+			w.Abort(ctx)
+			return nil, err
+		}
+	}
+	return w.Finish(ctx)
+}
+
+// PendingWriter streams rows into pending data files (see WriteFragments),
+// so that a large task need not hold its rows in memory.
+type PendingWriter struct {
+	d *Dataset
+	w *fragmentWriter
+}
+
+// NewPendingWriter starts writing pending data files of d.
+func (d *Dataset) NewPendingWriter() *PendingWriter {
 	w := d.newFragmentWriter(d.m.Fields, d.schema)
 	w.pending = true
-	for _, b := range batches {
-		if err := ctx.Err(); err != nil {
-			w.abort(ctx)
-			return nil, err
-		}
-		rec, err := conform(d.schema, b)
-		if err == nil {
-			err = w.write(ctx, rec)
-			rec.Release()
-		}
-		if err != nil {
-			w.abort(ctx)
-			return nil, err
-		}
+	return &PendingWriter{d: d, w: w}
+}
+
+// Write adds rows; on error the caller calls Abort.
+func (p *PendingWriter) Write(ctx context.Context, rec arrow.RecordBatch) (err error) {
+	defer recoverErr(&err)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	if _, err := w.finish(); err != nil {
-		w.abort(ctx)
+	c, err := conform(p.d.schema, rec)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	return p.w.write(ctx, c)
+}
+
+// Finish closes the last file and describes the files written; on error
+// nothing is left behind.
+func (p *PendingWriter) Finish(ctx context.Context) (_ []PendingFragment, err error) {
+	defer func() {
+		if err != nil {
+			p.Abort(ctx)
+		}
+	}()
+	defer recoverErr(&err)
+	if _, err := p.w.finish(); err != nil {
 		return nil, err
 	}
-	out := make([]PendingFragment, len(w.frags))
-	for i, f := range w.frags {
+	out := make([]PendingFragment, len(p.w.frags))
+	for i, f := range p.w.frags {
 		df := f.Files[0]
 		out[i] = PendingFragment{Path: df.Path, Rows: int64(f.PhysicalRows), FieldIDs: df.Fields, ColumnIndices: df.ColumnIndices,
-			Major: df.Major, Minor: df.Minor, SizeBytes: df.SizeBytes, CRC32C: w.sums[i]}
+			Major: df.Major, Minor: df.Minor, SizeBytes: df.SizeBytes, CRC32C: p.w.sums[i]}
 	}
 	return out, nil
 }
+
+// Abort removes every file written.
+func (p *PendingWriter) Abort(ctx context.Context) { p.w.abort(ctx) }
 
 // VerifyPending checks that a pending file is whole (its size and checksum
 // as written), for a job resuming after a crash: a machine crash may leave
