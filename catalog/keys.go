@@ -71,6 +71,36 @@ func IndexesMeta(ix []Index) map[string]string {
 	return map[string]string{MetaIndexes: string(b)}
 }
 
+// IndexesWithout removes a dropped column from the indexes recorded in
+// meta, dropping indexes left without columns; changed is false when no
+// index had the column.
+func IndexesWithout(meta map[string]string, col string) (md map[string]string, changed bool) {
+	ix := ParseIndexes(meta)
+	var out []Index
+	for _, x := range ix {
+		var cols []string
+		var lens []int
+		for i, c := range x.Columns {
+			if strings.EqualFold(c, col) {
+				changed = true
+				continue
+			}
+			cols = append(cols, c)
+			if i < len(x.Lengths) {
+				lens = append(lens, x.Lengths[i])
+			}
+		}
+		if len(cols) > 0 {
+			x.Columns = cols
+			if x.Lengths != nil {
+				x.Lengths = lens
+			}
+			out = append(out, x)
+		}
+	}
+	return IndexesMeta(out), changed
+}
+
 // FindIndex returns the position of the index named name
 // (case-insensitively), or -1.
 func FindIndex(ix []Index, name string) int {

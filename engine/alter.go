@@ -174,5 +174,11 @@ func dropColumn(ctx context.Context, ds *lance.Dataset, col string, ifExists boo
 			}
 		}
 	}
+	// As in MySQL, the column leaves every index; an index left empty goes.
+	if md, changed := catalog.IndexesWithout(ds.SchemaMetadata(), col); changed {
+		if ds, err = ds.UpdateSchemaMetadata(ctx, md); err != nil {
+			return nil, sqlerr.Wrap(err)
+		}
+	}
 	return ds, nil
 }
