@@ -71,11 +71,11 @@ func (b *binder) bindExpr(n ast.ExprNode, sc *scope, ec exprCtx) (lexpr, error) 
 		if !ok {
 			return nil, b.errAt(n, sqlerr.ErrNotSupported, "operator %s is not supported", x.Op)
 		}
-		l, err := b.bindExpr(x.L, sc, ec)
+		l, err := b.bindOperand(x.L, x.Op, sc, ec)
 		if err != nil {
 			return nil, err
 		}
-		r, err := b.bindExpr(x.R, sc, ec)
+		r, err := b.bindOperand(x.R, x.Op, sc, ec)
 		if err != nil {
 			return nil, err
 		}
@@ -348,6 +348,28 @@ func (b *binder) bindCase(x *ast.CaseExpr, sc *scope, ec exprCtx) (lexpr, error)
 		args = append(args, e)
 	}
 	return b.call(ast.Case, args, x)
+}
+
+// numericOps are the operators whose operands are numbers: a hex or bit
+// literal there is the unsigned number its bytes spell, as in MySQL
+// (0xa + 0 = 10), not the binary string it is elsewhere.
+var numericOps = map[opcode.Op]bool{
+	opcode.Plus: true, opcode.Minus: true, opcode.Mul: true, opcode.Div: true, opcode.IntDiv: true, opcode.Mod: true,
+	opcode.And: true, opcode.Or: true, opcode.Xor: true, opcode.LeftShift: true, opcode.RightShift: true,
+}
+
+// bindOperand binds an operand of op.
+func (b *binder) bindOperand(e ast.ExprNode, op opcode.Op, sc *scope, ec exprCtx) (lexpr, error) {
+	if v, ok := e.(*test_driver.ValueExpr); ok && numericOps[op] && v.Kind() == test_driver.KindBinaryLiteral {
+		if bs := []byte(v.GetBinaryLiteral()); len(bs) <= 8 {
+			var u uint64
+			for _, c := range bs {
+				u = u<<8 | uint64(c)
+			}
+			return &constExpr{v: scalar.NewUint64Scalar(u)}, nil
+		}
+	}
+	return b.bindExpr(e, sc, ec)
 }
 
 // parserFuncNames maps the names TiDB's parser gives some functions (a
