@@ -502,6 +502,10 @@ func pruneProjections(n lnode, req map[int]bool) {
 	case *lAgg:
 		req = map[int]bool{}
 		pruneProjections(x.child, need(nodeExprs(x)...))
+	case *lWindow:
+		// passes its child's columns through: the child keeps those read
+		// above and those the window functions read
+		pruneProjections(x.child, need(x.exprs()...))
 	case *lJoin:
 		all := need(x.conds...)
 		pruneProjections(x.left, all)

@@ -94,3 +94,19 @@ func TestRecursiveQueries(t *testing.T) {
 	})
 	c.check(t)
 }
+
+func TestWindowPrunesUnusedColumns(t *testing.T) {
+	c := fixture(t)
+	// the derived table's b * 7 is read by nobody: it is not computed
+	pl, err := c.plan("SELECT a, ROW_NUMBER() OVER (ORDER BY c) FROM (SELECT a, b * 7 AS bb, c FROM t1) d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pl.Explain(); strings.Contains(text, "mul(") {
+		t.Fatalf("the unused column is still computed:\n%s", text)
+	}
+	runCases(t, c, []qcase{
+		{sql: "SELECT a, bb, ROW_NUMBER() OVER (ORDER BY c) FROM (SELECT a, b * 7 AS bb, c FROM t1) d WHERE a > 110 ORDER BY a", want: []string{"111 784 1", "115 826 2"}},
+	})
+	c.check(t)
+}
