@@ -73,7 +73,7 @@ func (pd *pusher) idsOf(n lnode) map[int]bool {
 		if x.kind == executor.SemiJoin || x.kind == executor.AntiJoin || x.kind == executor.NullAwareAntiJoin {
 			s = pd.idsOf(x.left)
 		} else {
-			s = union(pd.idsOf(x.left), pd.idsOf(x.right))
+			s = unionSets(pd.idsOf(x.left), pd.idsOf(x.right))
 		}
 	case *lFilter:
 		s = pd.idsOf(x.child)
@@ -82,17 +82,6 @@ func (pd *pusher) idsOf(n lnode) map[int]bool {
 	}
 	pd.ids[n] = s
 	return s
-}
-
-func union(a, b map[int]bool) map[int]bool {
-	u := make(map[int]bool, len(a)+len(b))
-	for k := range a {
-		u[k] = true
-	}
-	for k := range b {
-		u[k] = true
-	}
-	return u
 }
 
 func (pd *pusher) push(n lnode, preds []lexpr) lnode {
@@ -105,7 +94,7 @@ func (pd *pusher) push(n lnode, preds []lexpr) lnode {
 		var all map[int]bool
 		switch x.kind {
 		case executor.SemiJoin, executor.AntiJoin, executor.NullAwareAntiJoin:
-			all = union(lids, rids)
+			all = unionSets(lids, rids)
 		default:
 			all = pd.idsOf(x)
 		}

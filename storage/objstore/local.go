@@ -103,9 +103,10 @@ func (l *Local) tempFile(final string) (*os.File, error) {
 }
 
 type localWriter struct {
-	f     *os.File
-	final string
-	done  bool
+	f      *os.File
+	final  string
+	done   bool
+	noSync bool // advisory objects: visible atomically, not flushed
 }
 
 func (w *localWriter) Write(p []byte) (int, error) {
@@ -123,7 +124,7 @@ func (w *localWriter) Close() error {
 	tmp := w.f.Name()
 	// Durable before visible: a manifest may reference this object as soon
 	// as it appears.
-	if err := w.f.Sync(); err != nil {
+	if err := w.sync(); err != nil {
 		w.f.Close()
 		os.Remove(tmp)
 		return err
@@ -137,6 +138,13 @@ func (w *localWriter) Close() error {
 		return err
 	}
 	return nil
+}
+
+func (w *localWriter) sync() error {
+	if w.noSync {
+		return nil
+	}
+	return w.f.Sync()
 }
 
 func (w *localWriter) Abort() error {
@@ -294,18 +302,10 @@ func (l *Local) PutAdvisory(_ context.Context, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
+	w := &localWriter{f: f, final: p, noSync: true}
+	if _, err := w.Write(data); err != nil {
+		w.Abort()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
+	return w.Close()
 }

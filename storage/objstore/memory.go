@@ -160,14 +160,12 @@ func (m *Memory) Stat(_ context.Context, name string) (ObjectInfo, error) {
 }
 
 // PutAdvisory implements AdvisoryWriter.
-func (m *Memory) PutAdvisory(ctx context.Context, name string, data []byte) error {
-	w, err := m.Create(ctx, name)
-	if err != nil {
+func (m *Memory) PutAdvisory(_ context.Context, name string, data []byte) error {
+	if err := checkName(name); err != nil {
 		return err
 	}
-	if _, err := w.Write(data); err != nil {
-		w.Abort()
-		return err
-	}
-	return w.Close()
+	m.mu.Lock()
+	m.objs[name] = memObject{data: append([]byte(nil), data...), mod: time.Now()}
+	m.mu.Unlock()
+	return nil
 }
