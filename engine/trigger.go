@@ -135,6 +135,18 @@ type trigStmt struct {
 	refs    []parser.RowRef
 	cols    []int
 	assigns []trigAssign
+	// tables are the (lower-case) tables the statement names.
+	tables []string
+	// batch, for INSERT INTO x VALUES (…), is the statement cut at VALUES:
+	// such rows can be gathered and inserted with one commit (see
+	// planBatches).
+	batch *batchInsert
+}
+
+type batchInsert struct {
+	table  string
+	prefix string   // INSERT INTO x […] VALUES
+	row    trigStmt // the (…) row list
 }
 
 type trigAssign struct {
@@ -238,10 +250,62 @@ func compileExpr(event, expr string, schema *arrow.Schema) (trigStmt, error) {
 		return trigStmt{}, err
 	}
 	probe := parser.SubstituteRowRefs(ts.text, ts.refs, func(parser.RowRef) string { return "NULL" })
-	if _, err := parser.ParseTiDB(probe); err != nil {
+	node, err := parser.ParseTiDB(probe)
+	if err != nil {
 		return trigStmt{}, sqlerr.Wrap(err).At(0, 0)
 	}
+	ts.tables = tablesOf(node)
 	return ts, nil
+}
+
+// tablesOf lists the tables a statement names, lower-cased.
+func tablesOf(node ast.Node) []string {
+	c := &tableCollector{}
+	node.Accept(c)
+	return c.names
+}
+
+type tableCollector struct{ names []string }
+
+func (c *tableCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if t, ok := n.(*ast.TableName); ok && !slices.Contains(c.names, t.Name.L) {
+		c.names = append(c.names, t.Name.L)
+	}
+	return n, false
+}
+
+func (c *tableCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// batchable cuts INSERT INTO x VALUES (…) (one row, no NEW/OLD before
+// VALUES, nothing after the row) at VALUES.
+func batchable(ts trigStmt, ins *ast.InsertStmt) *batchInsert {
+	if ins.IsReplace || ins.IgnoreErr || ins.Setlist || ins.Select != nil || len(ins.Lists) != 1 || len(ins.OnDuplicate) > 0 ||
+		ins.Table == nil || ins.Table.TableRefs == nil || ins.Table.TableRefs.Right != nil {
+		return nil
+	}
+	src, ok := ins.Table.TableRefs.Left.(*ast.TableSource)
+	if !ok {
+		return nil
+	}
+	tn, ok := src.Source.(*ast.TableName)
+	if !ok {
+		return nil
+	}
+	at, ok := parser.ValuesOffset(ts.text)
+	if !ok {
+		return nil
+	}
+	row := trigStmt{text: ts.text[at:]}
+	for i, r := range ts.refs {
+		if r.Start < at {
+			return nil
+		}
+		r.Start -= at
+		r.End -= at
+		row.refs = append(row.refs, r)
+		row.cols = append(row.cols, ts.cols[i])
+	}
+	return &batchInsert{table: tn.Name.L, prefix: ts.text[:at], row: row}
 }
 
 func compileTrigStmt(timing, event string, st parser.Statement, schema *arrow.Schema) (trigStmt, error) {
@@ -283,8 +347,13 @@ func compileTrigStmt(timing, event string, st parser.Statement, schema *arrow.Sc
 	if err != nil {
 		return trigStmt{}, sqlerr.Wrap(err).At(0, 0)
 	}
-	switch p.AST.(type) {
-	case *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
+	switch n := p.AST.(type) {
+	case *ast.InsertStmt:
+		ts.tables = tablesOf(n)
+		ts.batch = batchable(ts, n)
+		return ts, nil
+	case *ast.UpdateStmt, *ast.DeleteStmt:
+		ts.tables = tablesOf(n)
 		return ts, nil
 	case *ast.SelectStmt, *ast.SetOprStmt, *ast.ShowStmt, *ast.ExplainStmt:
 		return trigStmt{}, &sqlerr.Error{Code: errSPNoRetSet, SQLState: "0A000", Msg: "Not allowed to return a result set from a trigger"}
@@ -523,6 +592,13 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 		// No trigger for this event: a plain change, tracked for undo only.
 		return commit(in)
 	}
+	pend, err := s.planBatches(name, before, after)
+	if err != nil {
+		if in != nil {
+			in.Close()
+		}
+		return 0, err
+	}
 	mem := s.e.cfg.Mem
 	schema := t.lt.Schema()
 	var newRows arrow.RecordBatch // NEW: the rows written (INSERT, UPDATE)
@@ -545,7 +621,7 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 		nrows = int(newRows.NumRows())
 	}
 	if len(before) > 0 {
-		if newRows, err = s.fireBefore(before, newRows, oldRows, nrows); err != nil {
+		if newRows, err = s.fireBefore(before, newRows, oldRows, nrows, pend); err != nil {
 			return 0, err
 		}
 		if newRows != nil {
@@ -562,7 +638,7 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 		return 0, err
 	}
 	for i := 0; i < nrows && len(after) > 0; i++ {
-		b := rowBind{old: oldRows, oldIdx: i, newIdx: i}
+		b := rowBind{old: oldRows, oldIdx: i, newIdx: i, pend: pend}
 		if newRows != nil {
 			b.newVals = newRows.Columns()
 		}
@@ -572,12 +648,15 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 			}
 		}
 	}
+	if err := s.flushInserts(pend); err != nil {
+		return 0, err
+	}
 	return n, nil
 }
 
 // fireBefore runs BEFORE triggers for every row and returns the rows to
 // write (NEW as the triggers left it; nil for DELETE).
-func (s *session) fireBefore(trigs []compiledTrigger, newRows, oldRows arrow.RecordBatch, nrows int) (arrow.RecordBatch, error) {
+func (s *session) fireBefore(trigs []compiledTrigger, newRows, oldRows arrow.RecordBatch, nrows int, pend *pendingInserts) (arrow.RecordBatch, error) {
 	var rows [][]arrow.Array // per row, its NEW values (one-element arrays)
 	defer func() {
 		for _, r := range rows {
@@ -586,7 +665,7 @@ func (s *session) fireBefore(trigs []compiledTrigger, newRows, oldRows arrow.Rec
 	}()
 	changed := false
 	for i := 0; i < nrows; i++ {
-		b := rowBind{old: oldRows, oldIdx: i}
+		b := rowBind{old: oldRows, oldIdx: i, pend: pend}
 		if newRows != nil {
 			b.newVals = make([]arrow.Array, newRows.NumCols())
 			for c := range b.newVals {
@@ -632,6 +711,7 @@ type rowBind struct {
 	old     arrow.RecordBatch
 	oldIdx  int
 	changed bool // a SET NEW changed a value
+	pend    *pendingInserts
 }
 
 func (b *rowBind) literal(r parser.RowRef, col int) (string, error) {
@@ -732,6 +812,14 @@ func (s *session) signal(sig *trigSignal, b *rowBind) error {
 
 // runTrigStmt runs a body statement, or SET NEW.col = expr, for one row.
 func (s *session) runTrigStmt(ts *trigStmt, b *rowBind) error {
+	if ts.batch != nil && b.pend.takes(ts.batch.table) {
+		row, err := b.substitute(&ts.batch.row)
+		if err != nil {
+			return err
+		}
+		b.pend.add(ts.batch, row)
+		return nil
+	}
 	if len(ts.assigns) == 0 {
 		text, err := b.substitute(ts)
 		if err != nil {
@@ -1042,4 +1130,123 @@ func (s *session) insertFiring(lt *catalog.LanceTable, rows catalog.RecordStream
 		return 0, err
 	}
 	return t.Insert(s.ctx, rows)
+}
+
+// pendingInserts gathers the rows trigger bodies insert into tables nothing
+// else in the firing statement's triggers names, so that each such table
+// gets one INSERT (one commit) instead of one per row: an audit-log trigger
+// on a 1,000-row statement then costs one commit, not 1,000. Nobody can see
+// the difference: no trigger step reads or changes those tables, and they
+// have no triggers of their own.
+type pendingInserts struct {
+	tables map[string]bool // the tables gathered
+	order  []*batchInsert  // first statement seen per table
+	rows   map[string][]string
+}
+
+func (p *pendingInserts) takes(table string) bool { return p != nil && p.tables[table] }
+
+func (p *pendingInserts) add(b *batchInsert, row string) {
+	if _, ok := p.rows[b.table]; !ok {
+		p.order = append(p.order, b)
+	}
+	p.rows[b.table] = append(p.rows[b.table], row)
+}
+
+// planBatches decides which INSERT targets of the firing statement's
+// triggers can be gathered (nil: none).
+func (s *session) planBatches(subject string, trigs ...[]compiledTrigger) (*pendingInserts, error) {
+	var all []*trigStmt
+	var walk func(steps []trigStep)
+	walk = func(steps []trigStep) {
+		for i := range steps {
+			st := &steps[i]
+			if st.stmt != nil {
+				all = append(all, st.stmt)
+				for j := range st.stmt.assigns {
+					all = append(all, &st.stmt.assigns[j].expr)
+				}
+			}
+			for j := range st.conds {
+				all = append(all, &st.conds[j])
+			}
+			if st.signal != nil && st.signal.msg != nil {
+				all = append(all, st.signal.msg)
+			}
+			for _, br := range st.branches {
+				walk(br)
+			}
+			walk(st.elseSteps)
+		}
+	}
+	for _, ts := range trigs {
+		for _, t := range ts {
+			walk(t.steps)
+		}
+	}
+	others := map[string]bool{} // tables named other than by a batchable INSERT
+	cands := map[string]bool{}
+	for _, ts := range all {
+		for _, tb := range ts.tables {
+			if ts.batch != nil && ts.batch.table == tb {
+				cands[tb] = true
+			} else {
+				others[tb] = true
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	defs, err := s.e.cat.Triggers()
+	if err != nil {
+		return nil, err
+	}
+	triggered := map[string]bool{}
+	for _, d := range defs {
+		triggered[strings.ToLower(d.Table)] = true
+	}
+	// A step that changes a table with triggers fires them, and they could
+	// see the gathered tables: gather nothing then.
+	// So could a view's query (its tables are not named in the body).
+	for _, set := range []map[string]bool{others, cands} {
+		for tb := range set {
+			if (triggered[tb] && tb != subject) || s.e.cat.IsView(tb) {
+				return nil, nil
+			}
+		}
+	}
+	p := &pendingInserts{tables: map[string]bool{}, rows: map[string][]string{}}
+	for tb := range cands {
+		if !others[tb] && !triggered[tb] && tb != subject {
+			p.tables[tb] = true
+		}
+	}
+	if len(p.tables) == 0 {
+		return nil, nil
+	}
+	return p, nil
+}
+
+// flushInserts runs the gathered inserts, a few thousand rows a statement.
+func (s *session) flushInserts(p *pendingInserts) error {
+	if p == nil {
+		return nil
+	}
+	const perStatement = 4096
+	for _, b := range p.order {
+		rows := p.rows[b.table]
+		for len(rows) > 0 {
+			n := min(len(rows), perStatement)
+			res, err := s.runInTrigger(b.prefix + " " + strings.Join(rows[:n], ", "))
+			if err != nil {
+				return err
+			}
+			if res != nil && res.Reader != nil {
+				res.Reader.Release()
+			}
+			rows = rows[n:]
+		}
+	}
+	return nil
 }

@@ -222,3 +222,36 @@ func TestSQLLiteralRoundTrip(t *testing.T) {
 		a.Release()
 	}
 }
+
+func TestTriggerInsertsAreGathered(t *testing.T) {
+	d := openTrigDB(t, t.TempDir())
+	defer d.close()
+	d.must("CREATE TABLE t (id INT); CREATE TABLE log (id INT NOT NULL, twice INT);" +
+		"CREATE TRIGGER t_ai AFTER INSERT ON t FOR EACH ROW INSERT INTO log VALUES (NEW.id, NEW.id * 2)")
+	version := func(name string) uint64 {
+		lt, err := d.e.cat.OpenTable(context.Background(), name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lt.Dataset().Version()
+	}
+	v0 := version("log")
+	d.must("INSERT INTO t VALUES (1), (2), (3), (4), (5)")
+	if v := version("log"); v != v0+1 {
+		t.Fatalf("5 audit rows took %d commits, want 1", v-v0)
+	}
+	d.want("SELECT COUNT(*), SUM(twice) FROM log", "5 30")
+	// A gathered row that fails fails the statement, and nothing stays.
+	if _, err := d.run("INSERT INTO t VALUES (6), (NULL)"); sqlerr.Wrap(err).Code != sqlerr.ErrBadNull {
+		t.Fatalf("want error 1048, got %v", err)
+	}
+	d.want("SELECT (SELECT COUNT(*) FROM t), (SELECT COUNT(*) FROM log)", "5 5")
+
+	// When another trigger reads the table, rows go in one at a time, so
+	// that it sees each (as MySQL runs them).
+	d.must("CREATE TABLE y (id INT); CREATE TABLE counts (n INT);" +
+		"CREATE TRIGGER y_ai AFTER INSERT ON y FOR EACH ROW INSERT INTO counts SELECT COUNT(*) FROM log;" +
+		"CREATE TRIGGER t_ai2 AFTER INSERT ON t FOR EACH ROW INSERT INTO y VALUES (NEW.id)")
+	d.must("INSERT INTO t VALUES (7), (8), (9)")
+	d.want("SELECT n FROM counts ORDER BY n", "6", "7", "8")
+}

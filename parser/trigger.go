@@ -723,3 +723,25 @@ func parseSignal(st Statement, toks []token) (*TriggerSignal, error) {
 		p.pos++ // the comma
 	}
 }
+
+// ValuesOffset returns the byte offset just after the VALUES (or VALUE)
+// keyword of an INSERT … VALUES statement, outside parentheses, so that the
+// row lists of several such statements can be joined into one.
+func ValuesOffset(text string) (int, bool) {
+	toks, err := lex(text)
+	if err != nil {
+		return 0, false
+	}
+	depth := 0
+	for _, t := range toks {
+		switch {
+		case t.kind == tkPunct && t.text == "(":
+			depth++
+		case t.kind == tkPunct && t.text == ")":
+			depth--
+		case depth == 0 && (isWord(t, "VALUES") || isWord(t, "VALUE")):
+			return t.off + len(t.text), true
+		}
+	}
+	return 0, false
+}

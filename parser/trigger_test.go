@@ -283,3 +283,21 @@ func TestParseTriggerBodyErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestValuesOffset(t *testing.T) {
+	cases := []struct {
+		text string
+		want int
+		ok   bool
+	}{
+		{"INSERT INTO log VALUES (NEW.a)", 22, true},
+		{"insert into log (a, `values`) value (1)", 35, true},
+		{"INSERT INTO log SELECT 'VALUES' FROM t", 0, false},
+	}
+	for _, c := range cases {
+		got, ok := ValuesOffset(c.text)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: got %d %v, want %d %v", c.text, got, ok, c.want, c.ok)
+		}
+	}
+}
