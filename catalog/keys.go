@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -117,21 +118,9 @@ func FindIndex(ix []Index, name string) int {
 func IndexName(ix []Index, first string) string {
 	name := first
 	for n := 2; FindIndex(ix, name) >= 0 || strings.EqualFold(name, PrimaryKeyName); n++ {
-		name = first + "_" + itoa(n)
+		name = first + "_" + strconv.Itoa(n)
 	}
 	return name
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	return string(appendInt(b[:0], n))
-}
-
-func appendInt(b []byte, n int) []byte {
-	if n >= 10 {
-		b = appendInt(b, n/10)
-	}
-	return append(b, byte('0'+n%10))
 }
 
 // SortIndexes orders indexes as MySQL shows them: the primary key, then
@@ -190,20 +179,6 @@ func (t *LanceTable) Indexes() []Index {
 		out = append(out, x)
 	}
 	return out
-}
-
-// PrimaryKeyColumn reports whether column name is part of the primary key.
-func (t *LanceTable) PrimaryKeyColumn(name string) bool {
-	for _, x := range t.Indexes() {
-		if x.Primary {
-			for _, c := range x.Columns {
-				if strings.EqualFold(c, name) {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // AddIndex records a new index in one commit. A unique index is checked
