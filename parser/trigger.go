@@ -431,22 +431,7 @@ func ParseRowSet(text string) (assigns []RowAssign, ok bool, err error) {
 		if start.kind == tkEOF {
 			return nil, true, p.errExpected("an expression")
 		}
-		end := len(text)
-		depth := 0
-		for ; p.pos < len(toks); p.pos++ {
-			tk := toks[p.pos]
-			if tk.kind != tkPunct {
-				continue
-			}
-			if tk.text == "(" {
-				depth++
-			} else if tk.text == ")" {
-				depth--
-			} else if tk.text == "," && depth == 0 {
-				end = tk.off
-				break
-			}
-		}
+		end := p.toTopLevelComma()
 		assigns = append(assigns, RowAssign{Row: strings.ToUpper(t.text), Column: col,
 			Expr: strings.TrimSpace(text[start.off:end]), ExprOffset: start.off})
 		if p.pos >= len(toks) {
@@ -687,19 +672,7 @@ func parseSignal(st Statement, toks []token) (*TriggerSignal, error) {
 			return nil, err
 		}
 		start := p.peek()
-		depth := 0
-		end := len(st.Text)
-		for ; p.pos < len(toks); p.pos++ {
-			tk := toks[p.pos]
-			if tk.kind == tkPunct && tk.text == "(" {
-				depth++
-			} else if tk.kind == tkPunct && tk.text == ")" {
-				depth--
-			} else if tk.kind == tkPunct && tk.text == "," && depth == 0 {
-				end = tk.off
-				break
-			}
-		}
+		end := p.toTopLevelComma()
 		val := rest(st, start.off)
 		val.Text = strings.TrimSpace(st.Text[start.off:end])
 		if val.Text == "" {
@@ -744,4 +717,25 @@ func ValuesOffset(text string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// toTopLevelComma moves to the next comma outside parentheses (or the end)
+// and returns its offset: where a SET-style value ends.
+func (p *ownParser) toTopLevelComma() int {
+	depth := 0
+	for ; p.pos < len(p.toks); p.pos++ {
+		tk := p.toks[p.pos]
+		if tk.kind != tkPunct {
+			continue
+		}
+		switch {
+		case tk.text == "(":
+			depth++
+		case tk.text == ")":
+			depth--
+		case tk.text == "," && depth == 0:
+			return tk.off
+		}
+	}
+	return len(p.src)
 }
