@@ -196,6 +196,10 @@ func (pd *pusher) push(n lnode, preds []lexpr) lnode {
 		}
 		x.child = pushDown(x.child, below)
 		return wrapFilter(x, above)
+	case *lWindow:
+		below, above := x.splitPushable(preds)
+		x.child = pushDown(x.child, below)
+		return wrapFilter(x, above)
 	}
 	kids := n.children()
 	if len(kids) > 0 {

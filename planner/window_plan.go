@@ -43,6 +43,27 @@ func (n *lWindow) exprs() []lexpr {
 	return out
 }
 
+// splitPushable splits predicates above the node into those that may run
+// below it (they read only plain-column PARTITION BY keys, so they keep or
+// drop whole partitions and change no window result) and the others.
+func (n *lWindow) splitPushable(preds []lexpr) (below, above []lexpr) {
+	keys := map[int]bool{}
+	for _, p := range n.partition {
+		if r, ok := p.(*colRef); ok {
+			keys[r.id] = true
+		}
+	}
+	own := idSet(n.cols())
+	for _, p := range preds {
+		if u := localCols(p, own); len(u) > 0 && subset(u, keys) && !isVolatile(p) && !hasSubquery(p) {
+			below = append(below, p)
+		} else {
+			above = append(above, p)
+		}
+	}
+	return below, above
+}
+
 // windowSet collects the window calls of one query block while the select
 // list and ORDER BY are rewritten to read their columns.
 type windowSet struct {

@@ -110,3 +110,26 @@ func TestWindowPrunesUnusedColumns(t *testing.T) {
 	})
 	c.check(t)
 }
+
+func TestWindowPushesPartitionFilters(t *testing.T) {
+	c := fixture(t)
+	// d.b is the partition key: filtering on it drops whole partitions, so
+	// it runs under the window; the filter on the row number cannot.
+	q := "SELECT a, rn FROM (SELECT a, b, ROW_NUMBER() OVER (PARTITION BY b ORDER BY a) AS rn, SUM(c) OVER (PARTITION BY b) AS s FROM t1) d WHERE b > 104 AND rn = 1 ORDER BY a"
+	pl, err := c.plan(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pl.Explain()
+	phys := text[strings.Index(text, "physical plan:"):]
+	w, f := strings.Index(phys, "Window"), strings.Index(phys, "Filter gt(b#")
+	if w < 0 || f < w || !strings.Contains(phys[:w], "Filter eq(") {
+		t.Fatalf("want the rn filter above the Window and the b filter below it:\n%s", text)
+	}
+	runCases(t, c, []qcase{
+		{sql: q, want: []string{"NULL 1", "107 1", "111 1", "115 1"}},
+		// a filter on the ordering column must stay above: it changes the numbering
+		{sql: "SELECT a, rn FROM (SELECT a, ROW_NUMBER() OVER (ORDER BY a) AS rn FROM t1) d WHERE a > 107 ORDER BY a", want: []string{"111 4", "115 5"}},
+	})
+	c.check(t)
+}
