@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/genevasql/genevasql/sqlerr"
@@ -313,21 +314,7 @@ func jsonBuildResolver(name string, object bool) ScalarResolver {
 		if object && len(args)%2 != 0 {
 			return nil, ErrWrongArgCount(name)
 		}
-		want := make([]arrow.DataType, len(args))
-		for i, t := range args {
-			switch {
-			case object && i%2 == 0:
-				want[i] = Utf8
-			case IsVector(t):
-				want[i] = t
-			case t.ID() == arrow.NULL, t.ID() == arrow.BOOL, IsDecimal(t):
-				want[i] = CanonicalType(t)
-			case IsSigned(t), IsUnsigned(t), IsFloat(t):
-				want[i] = CanonicalType(t)
-			default:
-				want[i] = Utf8
-			}
-		}
+		want := jsonValueTypes(args, func(i int) bool { return !object || i%2 == 1 })
 		return bound(name, want, Utf8, Immutable, func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			var b bytes.Buffer
 			valid := make([]Validity, len(a))
@@ -387,8 +374,19 @@ func jsonScalar(a arrow.Array, v Validity, i int) any {
 		vals, d := vectorData(a)
 		return rawJSON(appendVector(nil, vals[i*d:(i+1)*d]))
 	}
+	if a.DataType().ID() == arrow.LARGE_STRING {
+		// a JSON document (see json_doc): nested as a value, not a string
+		if v, err := parseJSON(StringsOf(a).Get(i)); err == nil {
+			return v
+		}
+	}
 	return StringsOf(a).Get(i)
 }
+
+// JSONDocType marks an argument of a JSON function as a JSON document
+// rather than text: the planner wraps JSON-valued arguments (JSON_OBJECT(…)
+// inside JSON_ARRAY(…)) in json_doc, which returns this type.
+var JSONDocType arrow.DataType = arrow.BinaryTypes.LargeString
 
 func jsonTypeName(v any) string {
 	switch x := v.(type) {
@@ -513,6 +511,10 @@ func registerJSON(r *Registry) {
 			return jsonText(keys), true
 		}
 	})
+	r.Register(NewScalarEntry("json_doc", "json_doc(json): marks a JSON document used as a value of another JSON function (the planner adds it)", Immutable,
+		Overload{Args: s1, Return: JSONDocType, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			return castLargeString(ec, a[0]), nil
+		}}))
 	r.Register(customEntry("cast_json", "(any) -> JSON", "CAST(x AS JSON): text is parsed and normalized (error 3141 if invalid), other values become JSON scalars", Immutable, 1, 1, castJSONResolver))
 	r.Register(customEntry("json_object", "(key, value, ...) -> JSON", "JSON object from key/value pairs", Immutable, 0, -1, jsonBuildResolver("json_object", true)))
 	r.Register(customEntry("json_array", "(value, ...) -> JSON", "JSON array of the arguments", Immutable, 0, -1, jsonBuildResolver("json_array", false)))
@@ -556,4 +558,20 @@ func castJSONResolver(args []arrow.DataType) (*Bound, error) {
 		}
 		return res, nil
 	}), nil
+}
+
+// castLargeString copies a utf8 array into a large_utf8 one.
+func castLargeString(ec *EvalContext, a arrow.Array) arrow.Array {
+	sv, valid := StringsOf(a), ValidityOf(a)
+	b := array.NewLargeStringBuilder(ec.mem())
+	defer b.Release()
+	b.Reserve(a.Len())
+	for i := 0; i < a.Len(); i++ {
+		if valid.Valid(i) {
+			b.Append(sv.Get(i))
+		} else {
+			b.AppendNull()
+		}
+	}
+	return b.NewArray()
 }

@@ -519,6 +519,8 @@ func jsonValueTypes(args []arrow.DataType, isValue func(i int) bool) []arrow.Dat
 		switch {
 		case !isValue(i):
 			want[i] = Utf8
+		case t.ID() == arrow.LARGE_STRING:
+			want[i] = JSONDocType // a JSON document value (json_doc)
 		case IsVector(t):
 			want[i] = t
 		case t.ID() == arrow.NULL, t.ID() == arrow.BOOL, IsDecimal(t), IsSigned(t), IsUnsigned(t), IsFloat(t):

@@ -29,5 +29,7 @@ func TestJSON(t *testing.T) {
 		{fn: "cast_json", args: []arg{DT("2024-01-02")}, want: `"2024-01-02"`},
 		{fn: "cast_json", args: []arg{S("abc")}, errCode: 3141},
 		{fn: "json_array", args: []arg{I(1), S("abc"), N(1), F(2.5)}, want: `[1, "abc", null, 2.5]`},
+		{fn: "json_array", args: []arg{{JSONDocType, []any{`{"a": [1, 2]}`}}, S(`{"a": 1}`)}, want: `[{"a": [1, 2]}, "{\"a\": 1}"]`},
+		{fn: "json_doc", args: []arg{S(`[1]`, nil)}, want: `[1]|NULL`},
 	})
 }

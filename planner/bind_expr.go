@@ -372,6 +372,68 @@ func (b *binder) bindOperand(e ast.ExprNode, op opcode.Op, sc *scope, ec exprCtx
 	return b.bindExpr(e, sc, ec)
 }
 
+// jsonValueArgs are the JSON functions' value positions: a JSON document
+// there (JSON_OBJECT(…) inside JSON_ARRAY(…)) nests as a value instead of
+// becoming a string.
+var jsonValueArgs = map[string]func(i int) bool{
+	"json_array":        func(int) bool { return true },
+	"json_object":       func(i int) bool { return i%2 == 1 },
+	"json_set":          func(i int) bool { return i > 0 && i%2 == 0 },
+	"json_insert":       func(i int) bool { return i > 0 && i%2 == 0 },
+	"json_replace":      func(i int) bool { return i > 0 && i%2 == 0 },
+	"json_array_append": func(i int) bool { return i > 0 && i%2 == 0 },
+	"json_array_insert": func(i int) bool { return i > 0 && i%2 == 0 },
+	"json_memberof":     func(i int) bool { return i == 0 },
+	"json_arrayagg":     func(i int) bool { return i == 0 },
+	"json_objectagg":    func(i int) bool { return i == 1 },
+}
+
+// jsonDocFuncs return JSON documents.
+var jsonDocFuncs = map[string]bool{
+	"json_object": true, "json_array": true, "json_extract": true, "cast_json": true, "json_set": true,
+	"json_insert": true, "json_replace": true, "json_remove": true, "json_array_append": true,
+	"json_array_insert": true, "json_merge_patch": true, "json_merge_preserve": true, "json_merge": true,
+	"json_keys": true, "json_search": true, "json_arrayagg": true, "json_objectagg": true,
+}
+
+// markJSONValues wraps JSON-document arguments in value positions of a
+// JSON function in json_doc, which tells the function they are documents.
+// The test is on the syntax (nodes), since a constant call is already
+// folded to its text.
+func (b *binder) markJSONValues(name string, args []lexpr, nodes []ast.ExprNode) error {
+	isValue, ok := jsonValueArgs[name]
+	if !ok || len(nodes) != len(args) {
+		return nil
+	}
+	for i, a := range args {
+		if !isValue(i) || !isJSONDocNode(nodes[i]) {
+			continue
+		}
+		d, err := b.call("json_doc", []lexpr{a}, nil)
+		if err != nil {
+			return err
+		}
+		args[i] = d
+	}
+	return nil
+}
+
+// isJSONDocNode says whether an expression is a JSON document: a call of
+// a JSON function that returns one (-> included) or CAST(… AS JSON).
+func isJSONDocNode(n ast.ExprNode) bool {
+	switch x := n.(type) {
+	case *ast.FuncCallExpr:
+		return jsonDocFuncs[x.FnName.L]
+	case *ast.AggregateFuncExpr:
+		return jsonDocFuncs[strings.ToLower(x.F)]
+	case *ast.FuncCastExpr:
+		return x.Tp != nil && x.Tp.GetType() == mysql.TypeJSON
+	case *ast.ParenthesesExpr:
+		return isJSONDocNode(x.Expr)
+	}
+	return false
+}
+
 // parserFuncNames maps the names TiDB's parser gives some functions (a
 // keyword used as a function name) to the names they are registered under.
 var parserFuncNames = map[string]string{ast.CharFunc: "char", ast.InsertFunc: "insert"}
@@ -394,6 +456,9 @@ func (b *binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ec exprCtx) (lexpr
 			return nil, err
 		}
 		args = append(args, v)
+	}
+	if err := b.markJSONValues(name, args, x.Args); err != nil {
+		return nil, b.withPos(err, x)
 	}
 	// DATE '…', TIMESTAMP '…' and TIME '…' literals: a cast of the string.
 	switch name {
@@ -432,6 +497,9 @@ func (b *binder) bindAggregate(x *ast.AggregateFuncExpr, sc *scope, ec exprCtx) 
 			return nil, err
 		}
 		args = append(args, v)
+	}
+	if err := b.markJSONValues(name, args, argNodes); err != nil {
+		return nil, b.withPos(err, x)
 	}
 	types := make([]arrow.DataType, len(args))
 	for i, a := range args {
