@@ -632,6 +632,7 @@ func (t *trigTable) change(ctx context.Context, event string, addrs []uint64, in
 	if newRows != nil {
 		newRows.Retain() // the stream releases its batches; AFTER triggers read them still
 		final = executor.NewValues(schema, []arrow.RecordBatch{newRows})
+		defer final.Close() // in case the table returns without reading it
 	}
 	n, err = commit(final)
 	if err != nil {
