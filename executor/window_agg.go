@@ -190,10 +190,9 @@ func floatFrameSum(mem memory.Allocator, a arrow.Array, cnt []int64, lay *winLay
 		run[i] = s
 	}
 	out := functions.NewFixedOut[float64](mem, arrow.PrimitiveTypes.Float64, lay.n)
-	for i := range out.Values {
-		k := cnt[i] // non-NULL arguments in the frame
+	nullEmptyFrames(out, cnt)
+	for i, k := range cnt {
 		if k == 0 {
-			out.SetNull(i)
 			continue
 		}
 		ps, f, e := lay.pstart[i], fs[i], fe[i]
@@ -254,10 +253,9 @@ func decimalFrameSum(mem memory.Allocator, a arrow.Array, cnt []int64, lay *winL
 	avg := c.Agg.Name == "avg"
 	up := decimal128.GetScaleMultiplier(int(dt.Scale - scale))
 	out := functions.NewFixedOut[decimal128.Num](mem, c.Type, lay.n)
-	for i := range out.Values {
-		k := cnt[i] // non-NULL arguments in the frame
+	nullEmptyFrames(out, cnt)
+	for i, k := range cnt {
 		if k == 0 {
-			out.SetNull(i)
 			continue
 		}
 		ps, f, e := lay.pstart[i], fs[i], fe[i]
@@ -275,6 +273,16 @@ func decimalFrameSum(mem memory.Allocator, a arrow.Array, cnt []int64, lay *winL
 		out.Values[i] = sum
 	}
 	return out.Finish(), nil
+}
+
+// nullEmptyFrames marks NULL the rows whose frame has no non-NULL value
+// (cnt is frameCounts), as SUM and AVG of no values are NULL.
+func nullEmptyFrames[T arrow.FixedWidthType](out *functions.FixedOut[T], cnt []int64) {
+	for i, k := range cnt {
+		if k == 0 {
+			out.SetNull(i)
+		}
+	}
 }
 
 // divRound divides, rounding half away from zero.
