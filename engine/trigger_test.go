@@ -255,3 +255,20 @@ func TestTriggerInsertsAreGathered(t *testing.T) {
 	d.must("INSERT INTO t VALUES (7), (8), (9)")
 	d.want("SELECT n FROM counts ORDER BY n", "6", "7", "8")
 }
+
+// REPLACE and INSERT IGNORE keep their key handling on a table with
+// triggers, and its INSERT triggers fire.
+func TestTriggerWithKeys(t *testing.T) {
+	d := openTrigDB(t, t.TempDir())
+	defer d.close()
+	d.must("CREATE TABLE k (id INT PRIMARY KEY, s VARCHAR(10));" +
+		"CREATE TRIGGER k_bi BEFORE INSERT ON k FOR EACH ROW SET NEW.s = UPPER(NEW.s);" +
+		"INSERT INTO k VALUES (1, 'a'), (2, 'b')")
+	d.must("REPLACE INTO k VALUES (2, 'bb'), (3, 'c')")
+	d.want("SELECT * FROM k ORDER BY id", "1 A", "2 BB", "3 C")
+	d.must("INSERT IGNORE INTO k VALUES (1, 'zz'), (4, 'd')")
+	d.want("SELECT * FROM k ORDER BY id", "1 A", "2 BB", "3 C", "4 D")
+	if _, err := d.run("INSERT INTO k VALUES (4, 'x')"); sqlerr.Wrap(err).Code != 1062 {
+		t.Fatalf("duplicate key through a trigger: want 1062, got %v", err)
+	}
+}
