@@ -162,6 +162,18 @@ func registerExtraMisc(r *Registry) {
 			v := Values[float64](a[0])
 			return StringKernel(ec, a, n, func(i int) (string, bool) { return formatPicoTime(v[i]), true }), nil
 		}}))
+	r.Register(NewScalarEntry("get_format", "GET_FORMAT(DATE|TIME|DATETIME, 'EUR'|'USA'|'JIS'|'ISO'|'INTERNAL'): a DATE_FORMAT format string", Immutable,
+		Overload{Args: s2, Return: Utf8, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			kind, std := StringsOf(a[0]), StringsOf(a[1])
+			return StringKernel(ec, a, n, func(i int) (string, bool) {
+				k := strings.ToUpper(kind.Get(i))
+				if k == "TIMESTAMP" {
+					k = "DATETIME"
+				}
+				f, ok := getFormats[k+" "+strings.ToUpper(std.Get(i))]
+				return f, ok
+			}), nil
+		}}))
 	charsetFn := func(name, desc, text, other string) {
 		r.Register(customEntry(name, "(any) -> VARCHAR", desc, Immutable, 1, 1, func(args []arrow.DataType) (*Bound, error) {
 			v := other
@@ -175,6 +187,14 @@ func registerExtraMisc(r *Registry) {
 	}
 	charsetFn("charset", "CHARSET(x): utf8mb4 for text, binary otherwise", "utf8mb4", "binary")
 	charsetFn("collation", "COLLATION(x): utf8mb4_0900_ai_ci for text (compared case- and accent-insensitively), binary otherwise", "utf8mb4_0900_ai_ci", "binary")
+}
+
+// getFormats are GET_FORMAT's results, by "selector standard".
+var getFormats = map[string]string{
+	"DATE USA": "%m.%d.%Y", "DATE JIS": "%Y-%m-%d", "DATE ISO": "%Y-%m-%d", "DATE EUR": "%d.%m.%Y", "DATE INTERNAL": "%Y%m%d",
+	"DATETIME USA": "%Y-%m-%d %H.%i.%s", "DATETIME JIS": "%Y-%m-%d %H:%i:%s", "DATETIME ISO": "%Y-%m-%d %H:%i:%s",
+	"DATETIME EUR": "%Y-%m-%d %H.%i.%s", "DATETIME INTERNAL": "%Y%m%d%H%i%s",
+	"TIME USA": "%h:%i:%s %p", "TIME JIS": "%H:%i:%s", "TIME ISO": "%H:%i:%s", "TIME EUR": "%H.%i.%s", "TIME INTERNAL": "%H%i%s",
 }
 
 var (

@@ -46,6 +46,7 @@ func TestExtraFunctions(t *testing.T) {
 		{fn: "timestamp", args: []arg{TS("2003-12-31 00:00:00"), tm("12:00:00")}, want: "2003-12-31 12:00:00"},
 		{fn: "format_bytes", args: []arg{F(512, 18446644073709551615.0, 1024, -2048, 1536)}, want: "512 bytes|16.00 EiB|1.00 KiB|-2.00 KiB|1.50 KiB"},
 		{fn: "format_pico_time", args: []arg{F(3501, 188732396662000, 999, 1e12, 8.64e16*2)}, want: "3.50 ns|3.15 min|999 ps|1.00 s|2.00 d"},
+		{fn: "get_format", args: []arg{S("DATE", "DATETIME", "TIME", "TIMESTAMP", "DATE"), S("USA", "eur", "INTERNAL", "ISO", "XYZ")}, want: "%m.%d.%Y|%Y-%m-%d %H.%i.%s|%H%i%s|%Y-%m-%d %H:%i:%s|NULL"},
 		{fn: "charset", args: []arg{S("a")}, want: "utf8mb4"},
 		{fn: "charset", args: []arg{I(1)}, want: "binary"},
 		{fn: "collation", args: []arg{S("a")}, want: "utf8mb4_0900_ai_ci"},

@@ -49,6 +49,9 @@ func (b *binder) bindExpr(n ast.ExprNode, sc *scope, ec exprCtx) (lexpr, error) 
 			return nil, b.errAt(n, sqlerr.ErrWrongArguments, "parameter %d: %v", x.Order+1, err)
 		}
 		return &constExpr{v: s}, nil
+	case *ast.GetFormatSelectorExpr:
+		// GET_FORMAT(DATE|TIME|DATETIME, …): the selector is a word
+		return &constExpr{v: scalar.NewStringScalar(x.Selector.String())}, nil
 	case *test_driver.ValueExpr:
 		s, err := datumScalar(&x.Datum)
 		if err != nil {
