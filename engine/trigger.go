@@ -1141,17 +1141,19 @@ func (s *session) insertFiring(lt *catalog.LanceTable, rows catalog.RecordStream
 // have no triggers of their own.
 type pendingInserts struct {
 	tables map[string]bool // the tables gathered
-	order  []*batchInsert  // first statement seen per table
-	rows   map[string][]string
+	// rows per INSERT … VALUES prefix (statements naming different columns
+	// are kept apart), in the order the prefixes were first seen.
+	order []string
+	rows  map[string][]string
 }
 
 func (p *pendingInserts) takes(table string) bool { return p != nil && p.tables[table] }
 
 func (p *pendingInserts) add(b *batchInsert, row string) {
-	if _, ok := p.rows[b.table]; !ok {
-		p.order = append(p.order, b)
+	if _, ok := p.rows[b.prefix]; !ok {
+		p.order = append(p.order, b.prefix)
 	}
-	p.rows[b.table] = append(p.rows[b.table], row)
+	p.rows[b.prefix] = append(p.rows[b.prefix], row)
 }
 
 // planBatches decides which INSERT targets of the firing statement's
@@ -1235,11 +1237,11 @@ func (s *session) flushInserts(p *pendingInserts) error {
 		return nil
 	}
 	const perStatement = 4096
-	for _, b := range p.order {
-		rows := p.rows[b.table]
+	for _, prefix := range p.order {
+		rows := p.rows[prefix]
 		for len(rows) > 0 {
 			n := min(len(rows), perStatement)
-			res, err := s.runInTrigger(b.prefix + " " + strings.Join(rows[:n], ", "))
+			res, err := s.runInTrigger(prefix + " " + strings.Join(rows[:n], ", "))
 			if err != nil {
 				return err
 			}

@@ -241,6 +241,11 @@ func TestTriggerInsertsAreGathered(t *testing.T) {
 		t.Fatalf("5 audit rows took %d commits, want 1", v-v0)
 	}
 	d.want("SELECT COUNT(*), SUM(twice) FROM log", "5 30")
+	// Inserts naming other columns go in apart, each with its columns.
+	d.must("CREATE TABLE u (id INT); CREATE TABLE log2 (a INT, b VARCHAR(5));" +
+		"CREATE TRIGGER u_ai AFTER INSERT ON u FOR EACH ROW BEGIN INSERT INTO log2 (b, a) VALUES ('x', NEW.id); INSERT INTO log2 VALUES (NEW.id, 'y'); END;" +
+		"INSERT INTO u VALUES (1), (2)")
+	d.want("SELECT * FROM log2 ORDER BY a, b", "1 x", "1 y", "2 x", "2 y")
 	// A gathered row that fails fails the statement, and nothing stays.
 	if _, err := d.run("INSERT INTO t VALUES (6), (NULL)"); sqlerr.Wrap(err).Code != sqlerr.ErrBadNull {
 		t.Fatalf("want error 1048, got %v", err)
