@@ -521,9 +521,9 @@ func (b *binder) bindAggregate(x *ast.AggregateFuncExpr, sc *scope, ec exprCtx) 
 		// the sort keys follow the values as extra arguments
 		for _, it := range x.Order.Items {
 			var k lexpr
-			if v, ok := it.Expr.(*test_driver.ValueExpr); ok && v.Kind() == test_driver.KindInt64 {
+			if p, ok := it.Expr.(*ast.PositionExpr); ok && p.P == nil {
 				// ORDER BY n names the n-th value
-				n := int(v.GetInt64())
+				n := p.N
 				if n < 1 || n > len(argNodes) {
 					return nil, b.errAt(it.Expr, sqlerr.ErrBadField, "Unknown column '%d' in 'order clause'", n)
 				}
