@@ -265,11 +265,17 @@ func tablesOf(node ast.Node) []string {
 	return c.names
 }
 
-type tableCollector struct{ names []string }
+type tableCollector struct {
+	names []string
+	refs  int // table names, repeats included
+}
 
 func (c *tableCollector) Enter(n ast.Node) (ast.Node, bool) {
-	if t, ok := n.(*ast.TableName); ok && !slices.Contains(c.names, t.Name.L) {
-		c.names = append(c.names, t.Name.L)
+	if t, ok := n.(*ast.TableName); ok {
+		c.refs++
+		if !slices.Contains(c.names, t.Name.L) {
+			c.names = append(c.names, t.Name.L)
+		}
 	}
 	return n, false
 }
@@ -289,6 +295,12 @@ func batchable(ts trigStmt, ins *ast.InsertStmt) *batchInsert {
 	}
 	tn, ok := src.Source.(*ast.TableName)
 	if !ok {
+		return nil
+	}
+	// A row that reads a table (a subquery) must see the rows before it.
+	c := &tableCollector{}
+	ins.Accept(c)
+	if c.refs != 1 {
 		return nil
 	}
 	at, ok := parser.ValuesOffset(ts.text)

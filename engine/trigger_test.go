@@ -246,6 +246,11 @@ func TestTriggerInsertsAreGathered(t *testing.T) {
 		"CREATE TRIGGER u_ai AFTER INSERT ON u FOR EACH ROW BEGIN INSERT INTO log2 (b, a) VALUES ('x', NEW.id); INSERT INTO log2 VALUES (NEW.id, 'y'); END;" +
 		"INSERT INTO u VALUES (1), (2)")
 	d.want("SELECT * FROM log2 ORDER BY a, b", "1 x", "1 y", "2 x", "2 y")
+	// A row that reads its own table sees the rows inserted before it.
+	d.must("CREATE TABLE w (id INT); CREATE TABLE seq (n INT);" +
+		"CREATE TRIGGER w_ai AFTER INSERT ON w FOR EACH ROW INSERT INTO seq VALUES ((SELECT COUNT(*) FROM seq AS s2));" +
+		"INSERT INTO w VALUES (1), (2), (3)")
+	d.want("SELECT n FROM seq ORDER BY n", "0", "1", "2")
 	// A gathered row that fails fails the statement, and nothing stays.
 	if _, err := d.run("INSERT INTO t VALUES (6), (NULL)"); sqlerr.Wrap(err).Code != sqlerr.ErrBadNull {
 		t.Fatalf("want error 1048, got %v", err)
