@@ -16,6 +16,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/genevasql/genevasql/functions"
 	"github.com/genevasql/genevasql/sqlerr"
@@ -255,6 +256,9 @@ const (
 	ConflictIgnore
 	// ConflictReplace deletes the rows it collides with (REPLACE).
 	ConflictReplace
+	// conflictUpdate marks the stored row a new row collides with for
+	// ON DUPLICATE KEY UPDATE (InsertOnDuplicate).
+	conflictUpdate
 )
 
 // ConflictInserter is a table that can insert under a ConflictMode.
@@ -361,6 +365,11 @@ type keyCheck struct {
 	newRows uint64
 	// replaced counts rows a REPLACE deleted, existing or new.
 	replaced int64
+	// ON DUPLICATE KEY UPDATE: the stored rows new rows collide with, and
+	// the (statement-wide) positions of those new rows.
+	targeted   map[uint64]struct{}
+	targets    []uint64
+	targetRows []uint64
 }
 
 // load builds the sets from the table's rows, leaving out rows in skip
@@ -483,6 +492,15 @@ func (c *keyCheck) check(ctx context.Context, b arrow.RecordBatch) ([]bool, erro
 			case ConflictError:
 				return nil, c.duplicate(ctx, c.keys[i], cols[i], r)
 			case ConflictIgnore:
+				conflict = true
+			case conflictUpdate:
+				old := c.sets[i].ids[h]
+				if _, dup := c.targeted[old]; dup || old&newRowID != 0 {
+					return nil, sqlerr.New(sqlerr.ErrNotSupported, "INSERT … ON DUPLICATE KEY UPDATE whose new rows collide with each other (key '%s') is not supported yet", c.keys[i].Name)
+				}
+				c.targeted[old] = struct{}{}
+				c.targets = append(c.targets, old)
+				c.targetRows = append(c.targetRows, id&^newRowID)
 				conflict = true
 			case ConflictReplace:
 				old := c.sets[i].ids[h]
@@ -1123,4 +1141,287 @@ func cutChars(s string, n int) string {
 		n--
 	}
 	return s
+}
+
+// DuplicateUpdate computes INSERT … ON DUPLICATE KEY UPDATE: given the
+// stored rows some new rows collide with (old) and those new rows (new),
+// both in the table's visible schema and aligned row by row, it returns the
+// columns (in schema order) the stored rows become. The caller releases
+// nothing it did not allocate; the returned arrays are released by the
+// table.
+type DuplicateUpdate func(ctx context.Context, mem memory.Allocator, old, new arrow.RecordBatch) ([]arrow.Array, error)
+
+// DuplicateUpdater is a table that can run ON DUPLICATE KEY UPDATE.
+type DuplicateUpdater interface {
+	// InsertOnDuplicate inserts rows, updating instead the stored row a new
+	// row collides with; it returns MySQL's affected-rows count: 1 per row
+	// inserted, 2 per row updated to new values, 0 per row left as it was.
+	InsertOnDuplicate(ctx context.Context, rows RecordStream, upd DuplicateUpdate) (int64, error)
+}
+
+// OnDuplicateUpdate returns t with its Insert running ON DUPLICATE KEY
+// UPDATE; on a table that cannot, Insert is error 1235.
+func OnDuplicateUpdate(t MutableTable, upd DuplicateUpdate) MutableTable {
+	return dupTable{MutableTable: t, upd: upd}
+}
+
+type dupTable struct {
+	MutableTable
+	upd DuplicateUpdate
+}
+
+func (d dupTable) Insert(ctx context.Context, rows RecordStream) (int64, error) {
+	u, ok := d.MutableTable.(DuplicateUpdater)
+	if !ok {
+		return 0, sqlerr.New(sqlerr.ErrNotSupported, "INSERT … ON DUPLICATE KEY UPDATE is not supported on '%s'", d.Name())
+	}
+	return u.InsertOnDuplicate(ctx, rows, d.upd)
+}
+
+// InsertOnDuplicate implements DuplicateUpdater. The new rows are checked
+// in full first; the stored rows they collide with are read in one take and
+// updated in one call of upd, and everything is one commit (deletes of the
+// updated rows' old versions, appends of new rows and new versions). New
+// rows that collide with each other are refused (1235) rather than applied
+// one after the other as MySQL does.
+func (t *LanceTable) InsertOnDuplicate(ctx context.Context, rows RecordStream, upd DuplicateUpdate) (int64, error) {
+	keys, err := t.uniqueKeys()
+	if err != nil {
+		return 0, err
+	}
+	if len(keys) == 0 {
+		return t.Insert(ctx, rows)
+	}
+	c := &keyCheck{t: t, keys: keys, mode: conflictUpdate, targeted: map[uint64]struct{}{}}
+	if err := c.load(ctx, nil, false); err != nil {
+		return 0, err
+	}
+	// Read and check every new row; keep the batches and which rows insert.
+	var raw []arrow.RecordBatch
+	var keeps [][]bool
+	defer func() {
+		for _, b := range raw {
+			b.Release()
+		}
+	}()
+	for {
+		b, err := rows.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		raw = append(raw, b)
+		keep, err := c.check(ctx, b)
+		if err != nil {
+			return 0, err
+		}
+		keeps = append(keeps, keep)
+	}
+	out := &batchStream{schema: t.Schema()}
+	defer out.Close()
+	var inserted int64
+	for i, b := range raw {
+		if keeps[i] == nil {
+			b.Retain()
+			out.batches = append(out.batches, b)
+			inserted += b.NumRows()
+			continue
+		}
+		f, err := filterBatch(t, b, keeps[i])
+		if err != nil {
+			return 0, err
+		}
+		inserted += f.NumRows()
+		out.batches = append(out.batches, f)
+	}
+	var changed int64
+	if len(c.targets) > 0 {
+		nb, n, err := c.updateTargets(ctx, raw, upd)
+		if err != nil {
+			return 0, err
+		}
+		if nb != nil {
+			out.batches = append(out.batches, nb)
+		}
+		changed = n
+	}
+	rdr := &streamReader{ctx: ctx, s: t.storedStream(out)}
+	rdr.refs.Store(1)
+	nds, err := t.ds.Apply(ctx, lance.Change{Append: rdr, Delete: c.deletes, BaseVersion: t.ds.Version()})
+	if rdr.err != nil {
+		return 0, rdr.err
+	}
+	if err != nil {
+		return 0, commitError(t.name, err)
+	}
+	t.ds = nds
+	return inserted + 2*changed, nil
+}
+
+// updateTargets computes the new versions of the targeted stored rows,
+// keeps those that change (their old versions go to c.deletes) and checks
+// their keys; it returns them as one batch (nil if none changes).
+func (c *keyCheck) updateTargets(ctx context.Context, raw []arrow.RecordBatch, upd DuplicateUpdate) (arrow.RecordBatch, int64, error) {
+	t := c.t
+	schema := t.Schema()
+	old, err := t.take(ctx, c.targets)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer old.Release()
+	nw, err := gatherRows(t, raw, c.targetRows)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer nw.Release()
+	cols, err := upd(ctx, t.mem, old, nw)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(cols) != schema.NumFields() {
+		releaseAll(cols)
+		return nil, 0, sqlerr.New(sqlerr.ErrUnknownSystem, "internal: ON DUPLICATE KEY UPDATE gave %d columns, the table has %d", len(cols), schema.NumFields())
+	}
+	updated := array.NewRecordBatch(schema, cols, old.NumRows())
+	releaseAll(cols)
+	defer updated.Release()
+	// MySQL counts (and writes) only rows whose values change.
+	keep := make([]bool, old.NumRows())
+	var n int64
+	for r := range keep {
+		for ci := range cols {
+			if !array.SliceEqual(old.Column(ci), int64(r), int64(r+1), updated.Column(ci), int64(r), int64(r+1)) {
+				keep[r] = true
+				break
+			}
+		}
+		if keep[r] {
+			n++
+			c.gone[c.targets[r]] = struct{}{}
+			c.deletes = append(c.deletes, c.targets[r])
+		}
+	}
+	if n == 0 {
+		return nil, 0, nil
+	}
+	// The new versions must not collide with any other row.
+	c.mode = ConflictError
+	for i, k := range c.keys {
+		kc := make([]arrow.Array, len(k.cols))
+		for j, col := range k.cols {
+			kc[j] = updated.Column(col)
+		}
+		e := &c.enc[i]
+		e.encode(kc, k.Lengths, c.seed)
+		for r := range keep {
+			if !keep[r] {
+				continue
+			}
+			if e.null[r] {
+				if k.Primary {
+					return nil, 0, sqlerr.New(sqlerr.ErrBadNull, "Column '%s' cannot be null", schema.Field(k.cols[0]).Name)
+				}
+				continue
+			}
+			h := c.sets[i].find(e.hash[r], e.key(r))
+			if h >= 0 {
+				if _, g := c.gone[c.sets[i].ids[h]]; !g {
+					return nil, 0, c.duplicate(ctx, k, kc, r)
+				}
+			}
+			c.sets[i].add(e.hash[r], e.key(r), newRowID|c.newRows)
+			c.newRows++
+		}
+	}
+	f, err := filterBatch(t, updated, keep)
+	return f, n, err
+}
+
+// take reads stored rows by address in the visible schema (columns not
+// stored yet are NULL).
+func (t *LanceTable) take(ctx context.Context, addrs []uint64) (arrow.RecordBatch, error) {
+	schema := t.Schema()
+	stored := t.ds.Schema()
+	var names []string
+	for _, f := range schema.Fields() {
+		if len(stored.FieldIndices(f.Name)) > 0 {
+			names = append(names, f.Name)
+		}
+	}
+	rec, err := t.ds.Take(ctx, addrs, names)
+	if err != nil {
+		return nil, sqlerr.New(sqlerr.ErrUnknownSystem, "cannot read rows of '%s': %v", t.name, err)
+	}
+	defer rec.Release()
+	cols := make([]arrow.Array, schema.NumFields())
+	var made []arrow.Array
+	for i, f := range schema.Fields() {
+		if idx := rec.Schema().FieldIndices(f.Name); len(idx) > 0 {
+			cols[i] = rec.Column(idx[0])
+			continue
+		}
+		a := array.MakeArrayOfNull(t.mem, f.Type, len(addrs))
+		made = append(made, a)
+		cols[i] = a
+	}
+	out := array.NewRecordBatch(schema, cols, int64(len(addrs)))
+	releaseAll(made)
+	return out, nil
+}
+
+// gatherRows picks rows (statement-wide positions, ascending) out of the
+// batches, in that order, as one batch.
+func gatherRows(t *LanceTable, batches []arrow.RecordBatch, rows []uint64) (arrow.RecordBatch, error) {
+	var parts []arrow.RecordBatch
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	var base uint64
+	ri := 0
+	for _, b := range batches {
+		n := uint64(b.NumRows())
+		keep := make([]bool, n)
+		any := false
+		for ri < len(rows) && rows[ri] < base+n {
+			keep[rows[ri]-base] = true
+			any = true
+			ri++
+		}
+		base += n
+		if !any {
+			continue
+		}
+		f, err := filterBatch(t, b, keep)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, f)
+	}
+	schema := t.Schema()
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() { releaseAll(cols) }()
+	for ci := range cols {
+		arrs := make([]arrow.Array, len(parts))
+		for i, p := range parts {
+			arrs[i] = p.Column(ci)
+		}
+		c, err := array.Concatenate(arrs, t.mem)
+		if err != nil {
+			return nil, err
+		}
+		cols[ci] = c
+	}
+	return array.NewRecordBatch(schema, cols, int64(len(rows))), nil
+}
+
+func releaseAll(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
+	}
 }

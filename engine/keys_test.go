@@ -29,8 +29,8 @@ func (d *trigDB) affected(sql string) (int64, error) {
 
 // TestKeysAffectedRows checks MySQL's affected-rows counts, which the
 // sqllogictest files cannot see: REPLACE counts each row inserted plus each
-// row deleted, INSERT IGNORE only the rows inserted; LOAD DATA takes
-// REPLACE and IGNORE too.
+// row deleted, INSERT IGNORE only the rows inserted, ON DUPLICATE KEY UPDATE
+// 2 per row changed; LOAD DATA takes REPLACE and IGNORE too.
 func TestKeysAffectedRows(t *testing.T) {
 	dir := t.TempDir()
 	csv := filepath.Join(dir, "rows.csv")
@@ -58,6 +58,11 @@ func TestKeysAffectedRows(t *testing.T) {
 		{"LOAD DATA INFILE '" + csv + "' IGNORE INTO TABLE t FIELDS TERMINATED BY ',' (id, v)", 1, 0, []string{"1 r 2", "2 B (null)", "3 x 3", "5 q (null)", "7 k 7"}},
 		// 2 and 3 replace stored rows, the second 3 the first: 3 + 3
 		{"LOAD DATA INFILE '" + csv + "' REPLACE INTO TABLE t FIELDS TERMINATED BY ',' (id, v)", 6, 0, []string{"1 r 2", "2 B (null)", "3 C (null)", "5 q (null)", "7 k 7"}},
+		// ON DUPLICATE KEY UPDATE: 2 per row updated, 1 per row inserted,
+		// 0 per row the update leaves as it was
+		{"INSERT INTO t VALUES (1, 'n', 2), (8, 'm', 8) ON DUPLICATE KEY UPDATE v = CONCAT(v, VALUES(v))", 3, 0, []string{"1 rn 2", "2 B (null)", "3 C (null)", "5 q (null)", "7 k 7", "8 m 8"}},
+		{"INSERT INTO t VALUES (9, 'z', 7) ON DUPLICATE KEY UPDATE v = v", 0, 0, []string{"1 rn 2", "2 B (null)", "3 C (null)", "5 q (null)", "7 k 7", "8 m 8"}},
+		{"INSERT INTO t VALUES (9, 'z', 7) ON DUPLICATE KEY UPDATE u = 8", 0, 1062, []string{"1 rn 2", "2 B (null)", "3 C (null)", "5 q (null)", "7 k 7", "8 m 8"}},
 	}
 	for _, tc := range tests {
 		n, err := d.affected(tc.sql)

@@ -1,13 +1,19 @@
 package planner
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/genevasql/genevasql/catalog"
+	"github.com/genevasql/genevasql/expr"
+	"github.com/genevasql/genevasql/functions"
 	"github.com/genevasql/genevasql/parser"
 	"github.com/genevasql/genevasql/sqlerr"
 )
@@ -44,9 +50,6 @@ func (b *binder) singleTable(refs *ast.TableRefsClause) (catalog.MutableTable, *
 }
 
 func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
-	if len(s.OnDuplicate) > 0 {
-		return nil, b.errAt(s, sqlerr.ErrNotSupported, "INSERT … ON DUPLICATE KEY UPDATE is not supported yet; use REPLACE or INSERT IGNORE")
-	}
 	if s.Setlist {
 		return nil, b.errAt(s, sqlerr.ErrNotSupported, "INSERT ... SET is not supported; use INSERT ... VALUES")
 	}
@@ -150,7 +153,13 @@ func (b *binder) bindInsert(s *ast.InsertStmt) (lnode, error) {
 	}
 	// REPLACE and INSERT IGNORE are inserts whose key conflicts the table
 	// resolves (catalog/keys.go).
-	if s.IsReplace {
+	if len(s.OnDuplicate) > 0 {
+		upd, err := b.bindOnDuplicate(s, tbl)
+		if err != nil {
+			return nil, err
+		}
+		tbl = catalog.OnDuplicateUpdate(tbl, upd)
+	} else if s.IsReplace {
 		tbl = catalog.OnConflict(tbl, catalog.ConflictReplace)
 	} else if s.IgnoreErr {
 		tbl = catalog.OnConflict(tbl, catalog.ConflictIgnore)
@@ -331,4 +340,93 @@ func (b *binder) checkOmittedNotNull(s *ast.InsertStmt, fields []arrow.Field, ta
 		return b.errAt(s, 1364, "Field '%s' doesn't have a default value", f.Name)
 	}
 	return nil
+}
+
+// newRowQualifier prefixes the names of the new row's columns while ON
+// DUPLICATE KEY UPDATE assignments are bound (VALUES(c) is rewritten to
+// such a name, which no user column can have).
+const newRowQualifier = "\x00new."
+
+// bindOnDuplicate binds ON DUPLICATE KEY UPDATE c = expr, …: a bare column
+// is the stored row's value, VALUES(c) the new row's. The expressions are
+// lowered over [stored columns…, new columns…] and evaluated, vectorized,
+// over all colliding rows at once.
+func (b *binder) bindOnDuplicate(s *ast.InsertStmt, tbl catalog.MutableTable) (catalog.DuplicateUpdate, error) {
+	fields := tbl.Schema().Fields()
+	var oldCols, newCols []column
+	for _, f := range fields {
+		oldCols = append(oldCols, b.newCol(f.Name, tbl.Name(), f.Type))
+	}
+	for _, f := range fields {
+		// Named apart so that a bare column is only the stored row's.
+		newCols = append(newCols, b.newCol(newRowQualifier+f.Name, "", f.Type))
+	}
+	pos := map[int]int{}
+	for i, c := range oldCols {
+		pos[c.id] = i
+	}
+	for i, c := range newCols {
+		pos[c.id] = len(fields) + i
+	}
+	sc := &scope{cols: append(append([]column(nil), oldCols...), newCols...)}
+	exprs := make([]expr.Expr, len(fields))
+	for i, c := range oldCols {
+		e, err := lowerExpr(c.ref(), pos, nil)
+		if err != nil {
+			return nil, err
+		}
+		exprs[i] = e
+	}
+	for _, a := range s.OnDuplicate {
+		idx := -1
+		for i, f := range fields {
+			if strings.EqualFold(f.Name, a.Column.Name.O) {
+				idx = i
+			}
+		}
+		if idx < 0 || (a.Column.Table.O != "" && !strings.EqualFold(a.Column.Table.O, tbl.Name())) {
+			return nil, b.errAtWord(a.Column.Name.O, sqlerr.ErrBadField, "Unknown column '%s' in 'field list'", a.Column.Name.O)
+		}
+		node, _ := a.Expr.Accept(valuesRewriter{})
+		x, err := b.bindExpr(node.(ast.ExprNode), sc, exprCtx{clause: inFieldList})
+		if err != nil {
+			return nil, err
+		}
+		e, err := lowerExpr(b.cast(x, fields[idx].Type), pos, nil)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.ErrNotSupported, "ON DUPLICATE KEY UPDATE: %v", err)
+		}
+		exprs[idx] = e
+	}
+	schema := tbl.Schema()
+	return func(ctx context.Context, mem memory.Allocator, old, nw arrow.RecordBatch) (_ []arrow.Array, err error) {
+		cols := make([]arrow.Array, 0, 2*len(fields))
+		cols = append(append(cols, old.Columns()...), nw.Columns()...)
+		both := array.NewRecordBatch(arrow.NewSchema(append(append([]arrow.Field(nil), schema.Fields()...), schema.Fields()...), nil), cols, old.NumRows())
+		defer both.Release()
+		ec := &functions.EvalContext{Ctx: ctx, Mem: mem, Now: time.Now(), Strict: true}
+		out := make([]arrow.Array, len(exprs))
+		for i, e := range exprs {
+			a, err := e.Eval(ec, both)
+			if err != nil {
+				for _, done := range out[:i] {
+					done.Release()
+				}
+				return nil, err
+			}
+			out[i] = a
+		}
+		return out, nil
+	}, nil
+}
+
+// valuesRewriter turns VALUES(c) into the new row's column c.
+type valuesRewriter struct{}
+
+func (valuesRewriter) Enter(n ast.Node) (ast.Node, bool) { return n, false }
+func (valuesRewriter) Leave(n ast.Node) (ast.Node, bool) {
+	if v, ok := n.(*ast.ValuesExpr); ok && v.Column != nil {
+		return &ast.ColumnNameExpr{Name: &ast.ColumnName{Name: ast.NewCIStr(newRowQualifier + v.Column.Name.Name.O)}}, true
+	}
+	return n, true
 }
