@@ -1617,10 +1617,14 @@ func ParseTime(s string) (int64, bool) {
 	return us, true
 }
 
-// looksLikeDate says whether TIME text starts with a date: a '-' or '/'
-// before the first ':' (not a leading sign), or a packed
+// looksLikeDate says whether TIME text starts with a date: a delimited
+// part before a space, a '-' or '/' before the first ':' (not a leading
+// sign), or a packed
 // YYYYMMDDhhmmss number. '272:59:59' and '3 10:00' are times.
 func looksLikeDate(s string) bool {
+	if sp := strings.IndexByte(s, ' '); sp > 0 && strings.ContainsAny(s[:sp], "-/:.") {
+		return true // a date part with any delimiter, then the time ('2000:01:01 00:00:00')
+	}
 	head := strings.TrimPrefix(s, "-")
 	if i := strings.IndexByte(head, ':'); i >= 0 {
 		head = head[:i]

@@ -683,6 +683,26 @@ func registerDatetime(r *Registry) {
 		}},
 		Overload{Args: []arrow.DataType{Time, Time}, Return: Time, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 			return Binary[arrow.Time64, arrow.Time64, arrow.Time64](ec, a[0], a[1], Time, func(x, y arrow.Time64) arrow.Time64 { return clipTime(int64(x) - int64(y)) }), nil
+		}},
+		// text: two dates and times or two TIMEs (NULL when mixed), as MySQL
+		Overload{Args: s2, Return: Time, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+			x, y := StringsOf(a[0]), StringsOf(a[1])
+			parse := func(s string) (int64, bool, bool) {
+				if looksLikeDate(s) {
+					us, _, ok := ParseDatetime(s)
+					return us, true, ok
+				}
+				us, ok := ParseTime(s)
+				return us, false, ok
+			}
+			return RowKernel[arrow.Time64](ec, Time, a, n, func(i int) (arrow.Time64, bool) {
+				u, ud, ok1 := parse(x.Get(i))
+				v, vd, ok2 := parse(y.Get(i))
+				if !ok1 || !ok2 || ud != vd {
+					return 0, false
+				}
+				return clipTime(u - v), true
+			}), nil
 		}}))
 	for _, x := range []struct {
 		name string
@@ -697,6 +717,32 @@ func registerDatetime(r *Registry) {
 			}},
 			Overload{Args: []arrow.DataType{Time, Time}, Return: Time, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 				return Binary[arrow.Time64, arrow.Time64, arrow.Time64](ec, a[0], a[1], Time, func(x, y arrow.Time64) arrow.Time64 { return clipTime(int64(x) + sign*int64(y)) }), nil
+			}},
+			// text: a date and time or a TIME, decided per value as MySQL
+			// does; the result is text in the same form
+			Overload{Args: s2, Return: Utf8, Kernel: func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
+				d, t := StringsOf(a[0]), StringsOf(a[1])
+				var buf []byte
+				return StringKernel(ec, a, n, func(i int) (string, bool) {
+					shift, ok := ParseTime(t.Get(i))
+					if !ok || looksLikeDate(t.Get(i)) {
+						return "", false
+					}
+					if s := d.Get(i); looksLikeDate(s) {
+						us, _, ok := ParseDatetime(s)
+						if !ok {
+							return "", false
+						}
+						buf = appendDatetime(buf[:0], us+sign*shift)
+						return string(buf), true
+					}
+					us, ok := ParseTime(d.Get(i))
+					if !ok {
+						return "", false
+					}
+					buf = appendTime(buf[:0], int64(clipTime(us+sign*shift)))
+					return string(buf), true
+				}), nil
 			}}))
 	}
 	r.Register(NewScalarEntry("time_to_sec", "TIME as seconds", Immutable, Overload{Args: t1, Return: Int64,
