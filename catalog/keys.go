@@ -589,24 +589,37 @@ func (t *LanceTable) insertKeyed(ctx context.Context, rows RecordStream, keys []
 		defer buf.Close()
 		in = buf
 	}
+	base := t.ds.Version()
+	written, err := t.commitChange(ctx, in, c.deletes)
+	if err != nil {
+		return 0, err
+	}
+	if len(c.deletes) == 0 && c.replaced == 0 && t.ds.Version() == base+1 {
+		c.toCache(t.ds)
+	}
+	if mode == ConflictReplace {
+		// MySQL counts every row inserted, even one a later row of the same
+		// statement replaced, plus every row deleted.
+		return int64(c.newRows) + c.replaced, nil
+	}
+	return written, nil
+}
+
+// commitChange appends in and deletes rows in one commit based on the
+// version the keys were read from: a concurrent writer that could have
+// added a duplicate makes it fail with a conflict instead. It returns the
+// number of rows appended.
+func (t *LanceTable) commitChange(ctx context.Context, in RecordStream, deletes []uint64) (int64, error) {
 	rdr := &streamReader{ctx: ctx, s: t.storedStream(in)}
 	rdr.refs.Store(1)
-	nds, err := t.ds.Apply(ctx, lance.Change{Append: rdr, Delete: c.deletes, BaseVersion: t.ds.Version()})
+	nds, err := t.ds.Apply(ctx, lance.Change{Append: rdr, Delete: deletes, BaseVersion: t.ds.Version()})
 	if rdr.err != nil {
 		return 0, rdr.err
 	}
 	if err != nil {
 		return 0, commitError(t.name, err)
 	}
-	if len(c.deletes) == 0 && c.replaced == 0 && nds.Version() == t.ds.Version()+1 {
-		c.toCache(nds)
-	}
 	t.ds = nds
-	if mode == ConflictReplace {
-		// MySQL counts every row inserted, even one a later row of the same
-		// statement replaced, plus every row deleted.
-		return int64(c.newRows) + c.replaced, nil
-	}
 	return rdr.rows, nil
 }
 
@@ -700,16 +713,9 @@ func (t *LanceTable) updateKeyed(ctx context.Context, rowAddrs []uint64, newRows
 	if err := c.load(ctx, skip, false); err != nil {
 		return 0, err
 	}
-	rdr := &streamReader{ctx: ctx, s: t.storedStream(&checkedStream{in: newRows, c: c})}
-	rdr.refs.Store(1)
-	nds, err := t.ds.Apply(ctx, lance.Change{Append: rdr, Delete: rowAddrs, BaseVersion: t.ds.Version()})
-	if rdr.err != nil {
-		return 0, rdr.err
+	if _, err := t.commitChange(ctx, &checkedStream{in: newRows, c: c}, rowAddrs); err != nil {
+		return 0, err
 	}
-	if err != nil {
-		return 0, commitError(t.name, err)
-	}
-	t.ds = nds
 	return int64(len(rowAddrs)), nil
 }
 
@@ -752,23 +758,11 @@ func (s *checkedStream) Next(ctx context.Context) (arrow.RecordBatch, error) {
 // without those a later row replaced.
 func bufferChecked(ctx context.Context, in RecordStream) (*batchStream, error) {
 	cs := in.(*checkedStream)
-	var bs []arrow.RecordBatch
-	release := func() {
-		for _, b := range bs {
-			b.Release()
-		}
+	bs, err := readAll(ctx, in, nil)
+	if err != nil {
+		return nil, err
 	}
-	for {
-		b, err := in.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			release()
-			return nil, err
-		}
-		bs = append(bs, b)
-	}
+	release := func() { releaseBatches(bs) }
 	out := &batchStream{schema: in.Schema()}
 	row := 0
 	for _, b := range bs {
@@ -1197,28 +1191,16 @@ func (t *LanceTable) InsertOnDuplicate(ctx context.Context, rows RecordStream, u
 		return 0, err
 	}
 	// Read and check every new row; keep the batches and which rows insert.
-	var raw []arrow.RecordBatch
 	var keeps [][]bool
-	defer func() {
-		for _, b := range raw {
-			b.Release()
-		}
-	}()
-	for {
-		b, err := rows.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, err
-		}
-		raw = append(raw, b)
+	raw, err := readAll(ctx, rows, func(b arrow.RecordBatch) error {
 		keep, err := c.check(ctx, b)
-		if err != nil {
-			return 0, err
-		}
 		keeps = append(keeps, keep)
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
+	defer releaseBatches(raw)
 	out := &batchStream{schema: t.Schema()}
 	defer out.Close()
 	var inserted int64
@@ -1247,16 +1229,9 @@ func (t *LanceTable) InsertOnDuplicate(ctx context.Context, rows RecordStream, u
 		}
 		changed = n
 	}
-	rdr := &streamReader{ctx: ctx, s: t.storedStream(out)}
-	rdr.refs.Store(1)
-	nds, err := t.ds.Apply(ctx, lance.Change{Append: rdr, Delete: c.deletes, BaseVersion: t.ds.Version()})
-	if rdr.err != nil {
-		return 0, rdr.err
+	if _, err := t.commitChange(ctx, out, c.deletes); err != nil {
+		return 0, err
 	}
-	if err != nil {
-		return 0, commitError(t.name, err)
-	}
-	t.ds = nds
 	return inserted + 2*changed, nil
 }
 
@@ -1423,5 +1398,33 @@ func releaseAll(as []arrow.Array) {
 		if a != nil {
 			a.Release()
 		}
+	}
+}
+
+// readAll reads a stream to its end, calling each (if set) on every batch;
+// on an error the batches read are released.
+func readAll(ctx context.Context, in RecordStream, each func(arrow.RecordBatch) error) ([]arrow.RecordBatch, error) {
+	var bs []arrow.RecordBatch
+	for {
+		b, err := in.Next(ctx)
+		if err == io.EOF {
+			return bs, nil
+		}
+		if err == nil {
+			bs = append(bs, b)
+			if each != nil {
+				err = each(b)
+			}
+		}
+		if err != nil {
+			releaseBatches(bs)
+			return nil, err
+		}
+	}
+}
+
+func releaseBatches(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
 	}
 }
