@@ -446,6 +446,12 @@ func (b *binder) bindFuncCall(x *ast.FuncCallExpr, sc *scope, ec exprCtx) (lexpr
 	if n, ok := parserFuncNames[name]; ok {
 		name = n
 	}
+	if name == "any_value" {
+		// TiDB parses ANY_VALUE as a plain function call; it is an aggregate
+		agg := &ast.AggregateFuncExpr{F: name, Args: x.Args}
+		agg.SetOriginTextPosition(x.OriginTextPosition())
+		return b.bindAggregate(agg, sc, ec)
+	}
 	args := make([]lexpr, 0, len(x.Args))
 	for _, a := range x.Args {
 		if v, ok := a.(*test_driver.ValueExpr); ok && strings.HasPrefix(name, "json_") && mysql.HasIsBooleanFlag(v.Type.GetFlag()) {
