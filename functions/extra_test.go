@@ -110,3 +110,16 @@ func callArrays(t *testing.T, ec *EvalContext, name string, args ...arrow.Array)
 	}
 	return out, fn.ReturnType, nil
 }
+
+func TestRegexpPositional(t *testing.T) {
+	runCases(t, []fnCase{
+		{fn: "regexp_substr", args: []arg{S("abc def ghi", "abc def ghi", "abc def ghi", "abc def ghi"), S("[a-z]+", "[a-z]+", "[a-z]+", "[a-z]+"), I(1, 1, 5, 1), I(1, 3, 1, 4)}, want: "abc|ghi|def|NULL"},
+		{fn: "regexp_substr", args: []arg{S("ABC"), S("b"), I(1), I(1), S("c")}, want: "NULL"},
+		{fn: "regexp_substr", args: []arg{S("abc"), S("b"), I(5)}, errCode: 3685},
+		{fn: "regexp_instr", args: []arg{S("dog cat dog", "dog cat dog", "dog cat dog", "aa aaa aaaa", "aa aaa aaaa"), S("dog", "dog", "cat", "a{4}", "a{4}"), I(1, 2, 1, 1, 1), I(1, 1, 1, 1, 1), I(0, 0, 1, 0, 1)}, want: "1|9|8|8|12"},
+		{fn: "regexp_instr", args: []arg{S("ñaña"), S("a"), I(3)}, want: "4"},
+		{fn: "regexp_replace", args: []arg{S("abc def ghi", "abc def ghi", "abc def ghi", "a b c"), S("[a-z]+", "[a-z]+", "[a-z]+", "b"), S("X", "X", "X", "X"), I(1, 1, 5, 1), I(0, 3, 0, 1)}, want: "X X X|abc def X|abc X X|a X c"},
+		{fn: "regexp_replace", args: []arg{S("john smith"), S("(\\w+) (\\w+)"), S("${2}, ${1}"), I(1), I(1)}, want: "smith, john"},
+		{fn: "regexp_replace", args: []arg{S("x"), S("("), S("y")}, errCode: 1210},
+	})
+}

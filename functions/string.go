@@ -628,51 +628,7 @@ func registerString(r *Registry) {
 		r.Register(NewScalarEntry(name, "REGEXP_LIKE(s, pattern[, flags]): case-insensitive unless flags has 'c'", Immutable,
 			Overload{Args: s2, Return: Bool, Kernel: regexpLikeKernel}, Overload{Args: s3, Return: Bool, Kernel: regexpLikeKernel}))
 	}
-	strFn(r, "regexp_replace", "replace every match of pattern (Go RE2 syntax, ${1} for groups)", s3, func(ec *EvalContext, a []arrow.Array) func(i int) (string, bool) {
-		sv, pv, rv := StringsOf(a[0]), StringsOf(a[1]), StringsOf(a[2])
-		var cache regexCache
-		return func(i int) (string, bool) {
-			re, err := cache.get(pv.Get(i), "")
-			if err != nil {
-				ec.warn(sqlerr.ErrWrongArguments, "%v", err)
-				return "", false
-			}
-			return re.ReplaceAllString(sv.Get(i), rv.Get(i)), true
-		}
-	})
-	strFn(r, "regexp_substr", "first match of pattern, NULL if none", s2, func(ec *EvalContext, a []arrow.Array) func(i int) (string, bool) {
-		sv, pv := StringsOf(a[0]), StringsOf(a[1])
-		var cache regexCache
-		return func(i int) (string, bool) {
-			re, err := cache.get(pv.Get(i), "")
-			if err != nil {
-				ec.warn(sqlerr.ErrWrongArguments, "%v", err)
-				return "", false
-			}
-			loc := re.FindStringIndex(sv.Get(i))
-			if loc == nil {
-				return "", false
-			}
-			return sv.Get(i)[loc[0]:loc[1]], true
-		}
-	})
-	intFn(r, "regexp_instr", "1-based character position of the first match, 0 if none", s2, func(ec *EvalContext, a []arrow.Array) func(i int) (int64, bool) {
-		sv, pv := StringsOf(a[0]), StringsOf(a[1])
-		var cache regexCache
-		return func(i int) (int64, bool) {
-			re, err := cache.get(pv.Get(i), "")
-			if err != nil {
-				ec.warn(sqlerr.ErrWrongArguments, "%v", err)
-				return 0, false
-			}
-			s := sv.Get(i)
-			loc := re.FindStringIndex(s)
-			if loc == nil {
-				return 0, true
-			}
-			return runeLen(s[:loc[0]]) + 1, true
-		}
-	})
+	registerRegexpPositional(r)
 	strFn(r, "md5", "MD5 digest as hex", s1, func(ec *EvalContext, a []arrow.Array) func(i int) (string, bool) {
 		sv := StringsOf(a[0])
 		return func(i int) (string, bool) { return hashHex(sv.Get(i), 1) }
