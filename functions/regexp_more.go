@@ -82,30 +82,47 @@ func nthMatch(re *regexp.Regexp, s string, from int, occurrence int64) []int {
 	return m
 }
 
+// regexpRows reads a regexp function's rows: its text, pattern (compiled
+// with the row's flags) and start position.
+type regexpRows struct {
+	sv, pv StringView
+	opt    regexpArgs
+	cache  regexCache
+}
+
+// first is the index of the first optional integer argument.
+func newRegexpRows(a []arrow.Array, first, nInts int) *regexpRows {
+	return &regexpRows{sv: StringsOf(a[0]), pv: StringsOf(a[1]), opt: newRegexpArgs(a, first, nInts)}
+}
+
+func (r *regexpRows) row(i int) (re *regexp.Regexp, s string, from int, err error) {
+	if re, err = r.cache.get(r.pv.Get(i), r.opt.flagsOf(i)); err != nil {
+		return nil, "", 0, err
+	}
+	s = r.sv.Get(i)
+	from, ok := byteOffset(s, r.opt.get(0, i, 1))
+	if !ok {
+		return nil, "", 0, errRegexpPos
+	}
+	return re, s, from, nil
+}
+
 var errRegexpPos = sqlerr.New(3685, "Index out of bounds in regular expression search.")
 
 func registerRegexpPositional(r *Registry) {
 	replaceK := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
-		sv, pv, rv := StringsOf(a[0]), StringsOf(a[1]), StringsOf(a[2])
-		opt := newRegexpArgs(a, 3, 2)
-		var cache regexCache
+		rows, rv := newRegexpRows(a, 3, 2), StringsOf(a[2])
 		var ferr error
 		res := StringKernel(ec, a, n, func(i int) (string, bool) {
 			if ferr != nil {
 				return "", false
 			}
-			re, err := cache.get(pv.Get(i), opt.flagsOf(i))
+			re, s, from, err := rows.row(i)
 			if err != nil {
 				ferr = err
 				return "", false
 			}
-			s := sv.Get(i)
-			from, ok := byteOffset(s, opt.get(0, i, 1))
-			if !ok {
-				ferr = errRegexpPos
-				return "", false
-			}
-			occ := opt.get(1, i, 0)
+			occ := rows.opt.get(1, i, 0)
 			if occ <= 0 { // every match from pos on
 				return s[:from] + re.ReplaceAllString(s[from:], rv.Get(i)), true
 			}
@@ -128,26 +145,18 @@ func registerRegexpPositional(r *Registry) {
 		Overload{Args: []arrow.DataType{Utf8, Utf8, Utf8, Int64, Int64}, Return: Utf8, Kernel: replaceK},
 		Overload{Args: []arrow.DataType{Utf8, Utf8, Utf8, Int64, Int64, Utf8}, Return: Utf8, Kernel: replaceK}))
 	substrK := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
-		sv, pv := StringsOf(a[0]), StringsOf(a[1])
-		opt := newRegexpArgs(a, 2, 2)
-		var cache regexCache
+		rows := newRegexpRows(a, 2, 2)
 		var ferr error
 		res := StringKernel(ec, a, n, func(i int) (string, bool) {
 			if ferr != nil {
 				return "", false
 			}
-			re, err := cache.get(pv.Get(i), opt.flagsOf(i))
+			re, s, from, err := rows.row(i)
 			if err != nil {
 				ferr = err
 				return "", false
 			}
-			s := sv.Get(i)
-			from, ok := byteOffset(s, opt.get(0, i, 1))
-			if !ok {
-				ferr = errRegexpPos
-				return "", false
-			}
-			m := nthMatch(re, s, from, opt.get(1, i, 1))
+			m := nthMatch(re, s, from, rows.opt.get(1, i, 1))
 			if m == nil {
 				return "", false
 			}
@@ -165,31 +174,23 @@ func registerRegexpPositional(r *Registry) {
 		Overload{Args: []arrow.DataType{Utf8, Utf8, Int64, Int64}, Return: Utf8, Kernel: substrK},
 		Overload{Args: []arrow.DataType{Utf8, Utf8, Int64, Int64, Utf8}, Return: Utf8, Kernel: substrK}))
 	instrK := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
-		sv, pv := StringsOf(a[0]), StringsOf(a[1])
-		opt := newRegexpArgs(a, 2, 3)
-		var cache regexCache
+		rows := newRegexpRows(a, 2, 3)
 		var ferr error
 		res := RowKernel[int64](ec, Int64, a, n, func(i int) (int64, bool) {
 			if ferr != nil {
 				return 0, false
 			}
-			re, err := cache.get(pv.Get(i), opt.flagsOf(i))
+			re, s, from, err := rows.row(i)
 			if err != nil {
 				ferr = err
 				return 0, false
 			}
-			s := sv.Get(i)
-			from, ok := byteOffset(s, opt.get(0, i, 1))
-			if !ok {
-				ferr = errRegexpPos
-				return 0, false
-			}
-			m := nthMatch(re, s, from, opt.get(1, i, 1))
+			m := nthMatch(re, s, from, rows.opt.get(1, i, 1))
 			if m == nil {
 				return 0, true
 			}
 			at := m[0]
-			if opt.get(2, i, 0) != 0 {
+			if rows.opt.get(2, i, 0) != 0 {
 				at = m[1] // return_option 1: the position after the match
 			}
 			return runeLen(s[:at]) + 1, true
