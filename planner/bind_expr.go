@@ -402,14 +402,14 @@ var jsonDocFuncs = map[string]bool{
 // markJSONValues wraps JSON-document arguments in value positions of a
 // JSON function in json_doc, which tells the function they are documents.
 // The test is on the syntax (nodes), since a constant call is already
-// folded to its text.
+// folded to its text, or on the column for a JSON table column.
 func (b *binder) markJSONValues(name string, args []lexpr, nodes []ast.ExprNode) error {
 	isValue, ok := jsonValueArgs[name]
 	if !ok || len(nodes) != len(args) {
 		return nil
 	}
 	for i, a := range args {
-		if !isValue(i) || !isJSONDocNode(nodes[i]) {
+		if r, ok := a.(*colRef); !isValue(i) || !(isJSONDocNode(nodes[i]) || ok && b.jsonCols[r.id]) {
 			continue
 		}
 		d, err := b.call("json_doc", []lexpr{a}, nil)

@@ -567,6 +567,12 @@ func (b *binder) bindTable(tn *ast.TableName, alias string, sc *scope) (lnode, [
 	var cols []column
 	for i, f := range t.Schema().Fields() {
 		c := b.newCol(f.Name, alias, f.Type)
+		if _, ok := f.Metadata.GetValue(catalog.MetaJSON); ok {
+			if b.jsonCols == nil {
+				b.jsonCols = map[int]bool{}
+			}
+			b.jsonCols[c.id] = true
+		}
 		s.colIdx = append(s.colIdx, i)
 		s.out = append(s.out, c)
 		cols = append(cols, c)

@@ -30,6 +30,9 @@ type binder struct {
 	// ctes are the WITH clauses in effect, innermost last
 	ctes []*ast.CommonTableExpression
 	ec   *functions.EvalContext
+	// jsonCols are the ids of scanned columns declared JSON: such a column
+	// used as a value of a JSON function nests as a document
+	jsonCols map[int]bool
 }
 
 func newBinder(ctx context.Context, cat catalog.Resolver, text string, params []any) *binder {
