@@ -88,6 +88,7 @@ type regexpRows struct {
 	sv, pv StringView
 	opt    regexpArgs
 	cache  regexCache
+	err    error
 }
 
 // first is the index of the first optional integer argument.
@@ -95,16 +96,28 @@ func newRegexpRows(a []arrow.Array, first, nInts int) *regexpRows {
 	return &regexpRows{sv: StringsOf(a[0]), pv: StringsOf(a[1]), opt: newRegexpArgs(a, first, nInts)}
 }
 
-func (r *regexpRows) row(i int) (re *regexp.Regexp, s string, from int, err error) {
-	if re, err = r.cache.get(r.pv.Get(i), r.opt.flagsOf(i)); err != nil {
-		return nil, "", 0, err
+// row reads row i; after an error (kept in r.err) every row is NULL.
+func (r *regexpRows) row(i int) (re *regexp.Regexp, s string, from int, ok bool) {
+	if r.err != nil {
+		return nil, "", 0, false
+	}
+	if re, r.err = r.cache.get(r.pv.Get(i), r.opt.flagsOf(i)); r.err != nil {
+		return nil, "", 0, false
 	}
 	s = r.sv.Get(i)
-	from, ok := byteOffset(s, r.opt.get(0, i, 1))
-	if !ok {
-		return nil, "", 0, errRegexpPos
+	if from, ok = byteOffset(s, r.opt.get(0, i, 1)); !ok {
+		r.err = errRegexpPos
 	}
-	return re, s, from, nil
+	return re, s, from, ok
+}
+
+// result returns res, or releases it and returns the error a row met.
+func (r *regexpRows) result(res arrow.Array) (arrow.Array, error) {
+	if r.err != nil {
+		res.Release()
+		return nil, r.err
+	}
+	return res, nil
 }
 
 var errRegexpPos = sqlerr.New(3685, "Index out of bounds in regular expression search.")
@@ -112,14 +125,9 @@ var errRegexpPos = sqlerr.New(3685, "Index out of bounds in regular expression s
 func registerRegexpPositional(r *Registry) {
 	replaceK := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 		rows, rv := newRegexpRows(a, 3, 2), StringsOf(a[2])
-		var ferr error
 		res := StringKernel(ec, a, n, func(i int) (string, bool) {
-			if ferr != nil {
-				return "", false
-			}
-			re, s, from, err := rows.row(i)
-			if err != nil {
-				ferr = err
+			re, s, from, ok := rows.row(i)
+			if !ok {
 				return "", false
 			}
 			occ := rows.opt.get(1, i, 0)
@@ -133,11 +141,7 @@ func registerRegexpPositional(r *Registry) {
 			dst := re.ExpandString(nil, rv.Get(i), s, m)
 			return s[:m[0]] + string(dst) + s[m[1]:], true
 		})
-		if ferr != nil {
-			res.Release()
-			return nil, ferr
-		}
-		return res, nil
+		return rows.result(res)
 	}
 	r.Register(NewScalarEntry("regexp_replace", "REGEXP_REPLACE(s, pattern, replacement[, pos[, occurrence[, flags]]]): matches replaced (occurrence 0: all; Go RE2 syntax, ${1} for groups)", Immutable,
 		Overload{Args: s3, Return: Utf8, Kernel: replaceK},
@@ -146,14 +150,9 @@ func registerRegexpPositional(r *Registry) {
 		Overload{Args: []arrow.DataType{Utf8, Utf8, Utf8, Int64, Int64, Utf8}, Return: Utf8, Kernel: replaceK}))
 	substrK := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 		rows := newRegexpRows(a, 2, 2)
-		var ferr error
 		res := StringKernel(ec, a, n, func(i int) (string, bool) {
-			if ferr != nil {
-				return "", false
-			}
-			re, s, from, err := rows.row(i)
-			if err != nil {
-				ferr = err
+			re, s, from, ok := rows.row(i)
+			if !ok {
 				return "", false
 			}
 			m := nthMatch(re, s, from, rows.opt.get(1, i, 1))
@@ -162,11 +161,7 @@ func registerRegexpPositional(r *Registry) {
 			}
 			return s[m[0]:m[1]], true
 		})
-		if ferr != nil {
-			res.Release()
-			return nil, ferr
-		}
-		return res, nil
+		return rows.result(res)
 	}
 	r.Register(NewScalarEntry("regexp_substr", "REGEXP_SUBSTR(s, pattern[, pos[, occurrence[, flags]]]): the matching text, NULL if none", Immutable,
 		Overload{Args: s2, Return: Utf8, Kernel: substrK},
@@ -175,14 +170,9 @@ func registerRegexpPositional(r *Registry) {
 		Overload{Args: []arrow.DataType{Utf8, Utf8, Int64, Int64, Utf8}, Return: Utf8, Kernel: substrK}))
 	instrK := func(ec *EvalContext, a []arrow.Array, n int) (arrow.Array, error) {
 		rows := newRegexpRows(a, 2, 3)
-		var ferr error
 		res := RowKernel[int64](ec, Int64, a, n, func(i int) (int64, bool) {
-			if ferr != nil {
-				return 0, false
-			}
-			re, s, from, err := rows.row(i)
-			if err != nil {
-				ferr = err
+			re, s, from, ok := rows.row(i)
+			if !ok {
 				return 0, false
 			}
 			m := nthMatch(re, s, from, rows.opt.get(1, i, 1))
@@ -195,11 +185,7 @@ func registerRegexpPositional(r *Registry) {
 			}
 			return runeLen(s[:at]) + 1, true
 		})
-		if ferr != nil {
-			res.Release()
-			return nil, ferr
-		}
-		return res, nil
+		return rows.result(res)
 	}
 	r.Register(NewScalarEntry("regexp_instr", "REGEXP_INSTR(s, pattern[, pos[, occurrence[, return_option[, flags]]]]): 1-based character position of the match (after it when return_option is 1), 0 if none", Immutable,
 		Overload{Args: s2, Return: Int64, Kernel: instrK},
