@@ -1532,6 +1532,11 @@ func splitTime(us int64) (neg bool, h, m, s, frac int64) {
 	return neg, secs / 3600, secs / 60 % 60, secs % 60, frac
 }
 
+// AppendTime appends a TIME (microseconds) as MySQL prints it: hours may
+// exceed 24 and the value may be negative ('-838:59:59.000000'); clients
+// that format TIME columns should use it rather than a time of day.
+func AppendTime(dst []byte, us int64) []byte { return appendTime(dst, us) }
+
 func appendTime(dst []byte, us int64) []byte {
 	neg, h, m, s, frac := splitTime(us)
 	if neg {

@@ -123,3 +123,15 @@ func TestRegexpPositional(t *testing.T) {
 		{fn: "regexp_replace", args: []arg{S("x"), S("("), S("y")}, errCode: 1210},
 	})
 }
+
+func TestAppendTime(t *testing.T) {
+	for us, want := range map[int64]string{
+		982799 * 1_000_000: "272:59:59",
+		-1:                 "-00:00:00.000001",
+		3_600_000_000:      "01:00:00",
+	} {
+		if got := string(AppendTime(nil, us)); got != want {
+			t.Errorf("AppendTime(%d) = %q, want %q", us, got, want)
+		}
+	}
+}
