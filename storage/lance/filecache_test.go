@@ -16,16 +16,24 @@ func cacheCounts() (hits, misses int64) {
 	return dataFiles.hits, dataFiles.misses
 }
 
+// appendFragments appends n fragments of size rows each (ids counting up
+// from 0), one commit each, as single-row INSERTs do.
+func appendFragments(t *testing.T, d *Dataset, mem memory.Allocator, n, size int) *Dataset {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		rec := idBatch(mem, i*size, size)
+		d = mustAppend(t, d, rec)
+		rec.Release()
+	}
+	return d
+}
+
 func TestFileCacheServesRepeatedScans(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	d, path := newTestDataset(t, mem, 0)
-	for i := 0; i < 5; i++ {
-		rec := idBatch(mem, i*3, 3)
-		d = mustAppend(t, d, rec)
-		rec.Release()
-	}
+	d = appendFragments(t, d, mem, 5, 3)
 	want, _ := scanAll(t, d, ScanOptions{})
 	if len(want) != 15 {
 		t.Fatalf("first scan: %d rows", len(want))

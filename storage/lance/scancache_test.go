@@ -65,11 +65,7 @@ func TestScanCacheMatchesLazyScan(t *testing.T) {
 	ctx := context.Background()
 	d, _ := newTestDataset(t, mem, 0)
 	// Seven one-fragment appends, then deletions inside some fragments.
-	for i := 0; i < 7; i++ {
-		rec := idBatch(mem, i*4, 4)
-		d = mustAppend(t, d, rec)
-		rec.Release()
-	}
+	d = appendFragments(t, d, mem, 7, 4)
 	_, addrs := scanAll(t, d, ScanOptions{})
 	del, err := d.Delete(ctx, []uint64{addrs[1], addrs[2], addrs[13], addrs[27]})
 	if err != nil {
