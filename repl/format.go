@@ -14,7 +14,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/apache/arrow-go/v18/arrow/decimal"
+	"github.com/genevasql/genevasql/functions"
 )
 
 // Format is an output format of result sets.
@@ -164,11 +166,12 @@ func textAppender(arr arrow.Array) appendFn {
 			return appendTime(b, a.Value(i).ToTime(unit).UTC(), "2006-01-02 15:04:05")
 		}
 	case *array.Time32:
-		unit := a.DataType().(*arrow.Time32Type).Unit
-		return func(b []byte, i int) []byte { return appendTime(b, a.Value(i).ToTime(unit), "15:04:05") }
+		// MySQL's TIME is a duration too: hours past 24, negative values.
+		mult := int64(a.DataType().(*arrow.Time32Type).Unit.Multiplier())
+		return func(b []byte, i int) []byte { return functions.AppendTime(b, int64(a.Value(i))*mult/1000) }
 	case *array.Time64:
-		unit := a.DataType().(*arrow.Time64Type).Unit
-		return func(b []byte, i int) []byte { return appendTime(b, a.Value(i).ToTime(unit), "15:04:05") }
+		mult := int64(a.DataType().(*arrow.Time64Type).Unit.Multiplier())
+		return func(b []byte, i int) []byte { return functions.AppendTime(b, int64(a.Value(i))*mult/1000) }
 	case *array.Duration:
 		unit := a.DataType().(*arrow.DurationType).Unit
 		return func(b []byte, i int) []byte {

@@ -480,3 +480,21 @@ func TestJSONColumnsEmbedded(t *testing.T) {
 		t.Errorf("text columns changed: %s", out.String())
 	}
 }
+
+// TIME is a duration in MySQL: hours past 24 and negative values print as
+// such, not as a time of day.
+func TestFormatTimeOfDayType(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := array.NewTime64Builder(mem, &arrow.Time64Type{Unit: arrow.Microsecond})
+	defer b.Release()
+	b.AppendValues([]arrow.Time64{982799 * 1e6, -1, 45296 * 1e6}, nil)
+	a := b.NewArray()
+	defer a.Release()
+	f := TextFormatter(a)
+	for i, want := range []string{"272:59:59", "-00:00:00.000001", "12:34:56"} {
+		if got := f(i); got != want {
+			t.Errorf("row %d: %q, want %q", i, got, want)
+		}
+	}
+}
