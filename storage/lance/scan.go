@@ -408,19 +408,30 @@ func filterRuns(c arrow.Array, runs [][2]int64, base int64, mem memory.Allocator
 }
 
 func rowAddrs(mem memory.Allocator, fragID uint64, runs [][2]int64, start, end, kept int64) arrow.Array {
-	b := array.NewUint64Builder(mem)
-	defer b.Release()
-	b.Reserve(int(kept))
-	hi := fragID << 32
+	// Filled straight into one buffer: this column is built for every row a
+	// refresh or a DML statement reads.
 	if runs == nil {
 		runs = [][2]int64{{start, end}}
 	}
+	n := 0
+	for _, r := range runs {
+		n += int(r[1] - r[0])
+	}
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(n * 8)
+	out := arrow.Uint64Traits.CastFromBytes(buf.Bytes())
+	hi := fragID << 32
+	i := 0
 	for _, r := range runs {
 		for o := r[0]; o < r[1]; o++ {
-			b.UnsafeAppend(hi | uint64(o))
+			out[i] = hi | uint64(o)
+			i++
 		}
 	}
-	return b.NewArray()
+	data := array.NewData(arrow.PrimitiveTypes.Uint64, i, []*memory.Buffer{nil, buf}, nil, 0, 0)
+	buf.Release()
+	defer data.Release()
+	return array.NewUint64Data(data)
 }
 
 // Close releases open files. It is safe to call more than once.
