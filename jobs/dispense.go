@@ -70,7 +70,7 @@ func (d *dispenser) next() (Task, bool) {
 }
 
 // observe adapts the task size to how long a task of rows took: towards
-// taskTarget, growing at most 8x and shrinking at most 2x per step.
+// taskTarget, growing at most 32x and shrinking at most 2x per step.
 func (d *dispenser) observe(rows int64, took time.Duration) {
 	if d.fixed > 0 || rows <= 0 {
 		return
@@ -78,7 +78,7 @@ func (d *dispenser) observe(rows int64, took time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	want := int64(float64(rows) * float64(taskTarget) / float64(max(took, time.Microsecond)))
-	want = min(max(want, d.size/2), d.size*8)
+	want = min(max(want, d.size/2), d.size*32)
 	d.size = min(max(want, taskMinRows), d.max)
 }
 

@@ -100,10 +100,10 @@ func TestDispenserAdapts(t *testing.T) {
 	if n := first.End - first.Start; n != taskMinRows {
 		t.Fatalf("first task has %d rows, want %d", n, taskMinRows)
 	}
-	// A fast function: tasks grow, at most 8x a step, up to the cap.
+	// A fast function: tasks grow, at most 32x a step, up to the cap.
 	d.observe(taskMinRows, time.Millisecond)
-	if tk, _ := d.next(); tk.End-tk.Start != 8*taskMinRows {
-		t.Fatalf("after a fast task: %d rows, want %d", tk.End-tk.Start, 8*taskMinRows)
+	if tk, _ := d.next(); tk.End-tk.Start != 32*taskMinRows {
+		t.Fatalf("after a fast task: %d rows, want %d", tk.End-tk.Start, 32*taskMinRows)
 	}
 	for i := 0; i < 10; i++ {
 		d.observe(d.size, time.Millisecond)
@@ -126,7 +126,7 @@ func TestDispenserAdapts(t *testing.T) {
 	for _, r := range drain(d) {
 		rows += r[2] - r[1]
 	}
-	if rows != 10_000_000-first.End-8*taskMinRows {
+	if rows != 10_000_000-first.End-32*taskMinRows {
 		t.Fatalf("dispensed %d rows", rows)
 	}
 }

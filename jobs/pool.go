@@ -42,9 +42,9 @@ func RunPool(ctx context.Context, n int, tasks []Task, newWorker func(ctx contex
 	}, cancelPoll)
 }
 
-// RunPoolFrom is RunPool over tasks cut on demand by next (called from one
-// goroutine, just before a worker is free); done also learns how long the
-// task took. A worker is made when it receives its first task, so a job
+// RunPoolFrom is RunPool over tasks cut on demand by next (called by a
+// worker when it is free, one call at a time); done also learns how long
+// the task took. A worker is made when it receives its first task, so a job
 // with fewer tasks than workers starts no idle ones (an external function's
 // worker is a process).
 func RunPoolFrom(ctx context.Context, n int, next func() (Task, bool), newWorker func(ctx context.Context, id int) (Worker, error),
@@ -71,7 +71,17 @@ func RunPoolFrom(ctx context.Context, n int, next func() (Task, bool), newWorker
 			}
 		}()
 	}
-	queue := make(chan Task)
+	// Each worker cuts its next task when it is free, so an adaptive size
+	// learned from a finished task applies to the very next one.
+	var nextMu sync.Mutex
+	take := func() (Task, bool) {
+		nextMu.Lock()
+		defer nextMu.Unlock()
+		if ctx.Err() != nil {
+			return Task{}, false
+		}
+		return next()
+	}
 	var wg sync.WaitGroup
 	var once sync.Once
 	var firstErr error
@@ -90,22 +100,23 @@ func RunPoolFrom(ctx context.Context, n int, next func() (Task, bool), newWorker
 					}
 				}
 			}()
-			for t := range queue {
-				if ctx.Err() != nil {
-					continue // drain
+			for {
+				t, ok := take()
+				if !ok {
+					return
 				}
 				if w == nil {
 					var err error
 					if w, err = newWorker(ctx, id); err != nil {
 						w = nil
 						fail(err)
-						continue
+						return
 					}
 				}
 				start := time.Now()
 				if err := w.Run(ctx, t); err != nil {
 					fail(err)
-					continue
+					return
 				}
 				if done != nil {
 					done(t, time.Since(start))
@@ -113,19 +124,6 @@ func RunPoolFrom(ctx context.Context, n int, next func() (Task, bool), newWorker
 			}
 		}(i)
 	}
-feed:
-	for {
-		t, ok := next()
-		if !ok {
-			break
-		}
-		select {
-		case queue <- t:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(queue)
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr

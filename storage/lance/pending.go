@@ -159,6 +159,12 @@ func (d *Dataset) pendingFragments(ctx context.Context, ps []PendingFragment) ([
 	if err := objstore.Sync(ctx, d.store, names); err != nil {
 		return nil, fmt.Errorf("flushing %d data files before commit: %w", len(names), err)
 	}
+	// The files' names: one flush of the folder for all of them.
+	if len(ps) > 0 {
+		if err := objstore.SyncDir(ctx, d.store, "data"); err != nil {
+			return nil, fmt.Errorf("flushing the data folder before commit: %w", err)
+		}
+	}
 	return out, nil
 }
 

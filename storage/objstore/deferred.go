@@ -22,8 +22,11 @@ type Deferred interface {
 	// commit names them: the object may appear under its name while it is
 	// being written, and Close does not make it durable.
 	CreateDeferred(ctx context.Context, name string) (Writer, error)
-	// Sync makes the named objects (and their names) durable.
+	// Sync makes the named objects' contents durable.
 	Sync(ctx context.Context, names []string) error
+	// SyncDir makes the names of the objects created under the folder dir
+	// durable (one flush for all of them, after their contents').
+	SyncDir(ctx context.Context, dir string) error
 }
 
 // CreateDeferred writes through s's deferred path if it has one, else Create.
@@ -34,11 +37,20 @@ func CreateDeferred(ctx context.Context, s Store, name string) (Writer, error) {
 	return s.Create(ctx, name)
 }
 
-// Sync flushes names written with CreateDeferred (a no-op for stores whose
-// objects are durable once written).
+// Sync flushes the contents of names written with CreateDeferred (a no-op
+// for stores whose objects are durable once written).
 func Sync(ctx context.Context, s Store, names []string) error {
 	if d, ok := s.(Deferred); ok && len(names) > 0 {
 		return d.Sync(ctx, names)
+	}
+	return nil
+}
+
+// SyncDir makes the names of objects written with CreateDeferred under dir
+// durable.
+func SyncDir(ctx context.Context, s Store, dir string) error {
+	if d, ok := s.(Deferred); ok {
+		return d.SyncDir(ctx, dir)
 	}
 	return nil
 }
@@ -99,28 +111,27 @@ func (w *deferredWriter) Abort() error {
 
 // Sync implements Deferred: an fsync of every file, several at a time
 // (concurrent flushes share the file system's journal commits, so 600 files
-// take a fraction of 600 serial fsyncs), then of their folders. (syncfs(2)
-// would be one call, but it also flushes every other program's writes to
-// the same file system.)
+// take a fraction of 600 serial fsyncs). (syncfs(2) would be one call, but
+// it also flushes every other program's writes to the same file system.)
 func (l *Local) Sync(ctx context.Context, names []string) error {
 	paths := make([]string, len(names))
-	dirs := map[string]bool{}
 	for i, n := range names {
 		p, err := l.path(n)
 		if err != nil {
 			return err
 		}
 		paths[i] = p
-		dirs[filepath.Dir(p)] = true
 	}
-	if err := fsyncAll(ctx, paths); err != nil {
+	return fsyncAll(ctx, paths)
+}
+
+// SyncDir implements Deferred with an fsync of the folder.
+func (l *Local) SyncDir(_ context.Context, dir string) error {
+	p, err := l.path(dir)
+	if err != nil {
 		return err
 	}
-	var ds []string
-	for d := range dirs {
-		ds = append(ds, d)
-	}
-	return fsyncAll(ctx, ds)
+	return fsyncPath(p)
 }
 
 // syncParallelism bounds the concurrent fsyncs of one Sync.

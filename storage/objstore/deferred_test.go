@@ -26,6 +26,14 @@ func TestDeferredWrites(t *testing.T) {
 		if err := Sync(ctx, s, []string{"data/a.bin"}); err != nil {
 			t.Fatalf("%T: Sync: %v", s, err)
 		}
+		if err := SyncDir(ctx, s, "data"); err != nil {
+			t.Fatalf("%T: SyncDir: %v", s, err)
+		}
+		if _, local := s.(*Local); local {
+			if err := Sync(ctx, s, []string{"data/missing.bin"}); err == nil {
+				t.Fatal("Sync of a missing file succeeded")
+			}
+		}
 		w, err = CreateDeferred(ctx, s, "data/b.bin")
 		if err != nil {
 			t.Fatal(err)
