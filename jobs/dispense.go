@@ -18,7 +18,8 @@ type dispenser struct {
 	mu      sync.Mutex
 	pending []span // ranges still to hand out, in fragment order
 	fixed   int64
-	size    int64 // current adaptive task size
+	size    int64 // current adaptive task size: desired, within this job's max
+	desired int64 // the size the function's speed asks for
 	max     int64
 }
 
@@ -36,9 +37,10 @@ const (
 )
 
 // newDispenser plans the spans left to compute; fixed > 0 is the user's
-// batch_size. Rows are split so that every worker gets work.
-func newDispenser(spans []span, fixed int64, workers int) *dispenser {
-	d := &dispenser{pending: spans, fixed: fixed, size: taskMinRows, max: taskMaxRows}
+// batch_size; start (if > 0) is the size an earlier job learned for the same
+// functions. Rows are split so that every worker gets work.
+func newDispenser(spans []span, fixed int64, workers int, start int64) *dispenser {
+	d := &dispenser{pending: spans, fixed: fixed, desired: taskMinRows, max: taskMaxRows}
 	var total int64
 	for _, s := range spans {
 		total += s.end - s.start
@@ -46,7 +48,22 @@ func newDispenser(spans []span, fixed int64, workers int) *dispenser {
 	if per := total / int64(max(workers, 1)*2); per < d.max {
 		d.max = max(per, taskMinRows)
 	}
+	if start > 0 {
+		d.desired = min(max(start, taskMinRows), taskMaxRows)
+	}
+	d.size = min(d.desired, d.max)
 	return d
+}
+
+// learned is the task size the function's speed asks for, as learned so
+// far (0 with a fixed size).
+func (d *dispenser) learned() int64 {
+	if d.fixed > 0 {
+		return 0
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.desired
 }
 
 // next cuts the next task (false: nothing left).
@@ -78,8 +95,9 @@ func (d *dispenser) observe(rows int64, took time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	want := int64(float64(rows) * float64(taskTarget) / float64(max(took, time.Microsecond)))
-	want = min(max(want, d.size/2), d.size*32)
-	d.size = min(max(want, taskMinRows), d.max)
+	want = min(max(want, d.desired/2), d.desired*32)
+	d.desired = min(max(want, taskMinRows), taskMaxRows)
+	d.size = min(d.desired, d.max)
 }
 
 // gaps returns the parts of [0, n) not covered by done (ranges that may

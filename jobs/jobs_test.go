@@ -86,7 +86,7 @@ func drain(d *dispenser) [][3]int64 {
 }
 
 func TestDispenserFixed(t *testing.T) {
-	d := newDispenser([]span{{frag: 0, start: 0, end: 10}, {frag: 1, start: 2, end: 6}}, 4, 2)
+	d := newDispenser([]span{{frag: 0, start: 0, end: 10}, {frag: 1, start: 2, end: 6}}, 4, 2, 0)
 	got := drain(d)
 	want := [][3]int64{{0, 0, 4}, {0, 4, 8}, {0, 8, 10}, {1, 2, 6}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -95,7 +95,7 @@ func TestDispenserFixed(t *testing.T) {
 }
 
 func TestDispenserAdapts(t *testing.T) {
-	d := newDispenser([]span{{frag: 0, start: 0, end: 10_000_000}}, 0, 2)
+	d := newDispenser([]span{{frag: 0, start: 0, end: 10_000_000}}, 0, 2, 0)
 	first, _ := d.next()
 	if n := first.End - first.Start; n != taskMinRows {
 		t.Fatalf("first task has %d rows, want %d", n, taskMinRows)
@@ -117,9 +117,18 @@ func TestDispenserAdapts(t *testing.T) {
 		t.Fatalf("after a slow task: %d rows, want %d", d.size, taskMaxRows/2)
 	}
 	// Small jobs are split so that every worker gets work.
-	small := newDispenser([]span{{frag: 0, start: 0, end: 80_000}}, 0, 2)
+	small := newDispenser([]span{{frag: 0, start: 0, end: 80_000}}, 0, 2, 0)
 	if small.max != 20_000 {
 		t.Fatalf("cap for 80,000 rows on 2 workers: %d, want 20000", small.max)
+	}
+	// A size learned by an earlier job is where the next one starts (within
+	// its own share), and what it reports having learned.
+	warm := newDispenser([]span{{frag: 0, start: 0, end: 80_000}}, 0, 2, taskMaxRows)
+	if tk, _ := warm.next(); tk.End-tk.Start != 20_000 || warm.learned() != taskMaxRows {
+		t.Fatalf("warm start: task of %d rows, learned %d", tk.End-tk.Start, warm.learned())
+	}
+	if fixed := newDispenser(nil, 4, 2, 0); fixed.learned() != 0 {
+		t.Fatal("a fixed batch size reports a learned size")
 	}
 	// Ranges tile the spans exactly.
 	var rows int64

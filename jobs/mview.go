@@ -58,6 +58,11 @@ type Watermark struct {
 	Complete    bool                 `json:"complete"`
 	LastRefresh time.Time            `json:"last_refresh,omitempty"`
 	LastJob     string               `json:"last_job,omitempty"`
+	// TaskRows is the task size the last refresh's adaptive tasks reached,
+	// for the view's query and function versions named by TaskKey: the next
+	// refresh starts there instead of relearning the function's speed.
+	TaskRows int64  `json:"task_rows,omitempty"`
+	TaskKey  string `json:"task_key,omitempty"`
 }
 
 func fragState(f lance.Fragment) FragState {

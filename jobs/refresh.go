@@ -338,7 +338,12 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	if !opts.adaptive {
 		fixed = int64(opts.BatchSize)
 	}
-	dsp := newDispenser(spans, fixed, opts.Workers)
+	// Start where the last refresh of the same query and functions left off.
+	start := int64(0)
+	if wm.TaskKey == keyBase {
+		start = wm.TaskRows
+	}
+	dsp := newDispenser(spans, fixed, opts.Workers, start)
 	next := func() (Task, bool) {
 		t, ok := dsp.next()
 		if ok {
@@ -356,6 +361,11 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	if err != nil {
 		cm.abandon()
 		return nil, err
+	}
+	if n := dsp.learned(); n > 0 {
+		newWM.TaskRows, newWM.TaskKey = n, keyBase
+	} else {
+		newWM.TaskRows, newWM.TaskKey = wm.TaskRows, wm.TaskKey
 	}
 	out, err := cm.finish()
 	if err != nil {
