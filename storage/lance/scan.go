@@ -382,7 +382,7 @@ func (s *Scanner) readBatch(ctx context.Context, fs *fragScan, start, end int64)
 		}
 	}
 	if s.rowAddr {
-		cols[len(s.ids)] = rowAddrs(s.mem, fs.f.ID, runs, start, end, kept)
+		cols[len(s.ids)] = rowAddrs(s.mem, fs.f.ID, runs, start, end)
 	}
 	rec := array.NewRecordBatch(s.schema, cols, kept)
 	release() // the record holds its own references
@@ -407,7 +407,7 @@ func filterRuns(c arrow.Array, runs [][2]int64, base int64, mem memory.Allocator
 	return array.Concatenate(parts, mem)
 }
 
-func rowAddrs(mem memory.Allocator, fragID uint64, runs [][2]int64, start, end, kept int64) arrow.Array {
+func rowAddrs(mem memory.Allocator, fragID uint64, runs [][2]int64, start, end int64) arrow.Array {
 	// Filled straight into one buffer: this column is built for every row a
 	// refresh or a DML statement reads.
 	if runs == nil {
