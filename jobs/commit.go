@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/genevasql/genevasql/catalog"
 	"github.com/genevasql/genevasql/sqlerr"
 	"github.com/genevasql/genevasql/storage/lance"
@@ -44,7 +42,6 @@ type viewCommitter struct {
 	// new source addresses after a compaction (already written).
 	deletes   []uint64
 	moved     []lance.PendingFragment
-	movedRows int64
 	first     bool
 	overwrite bool // the first commit replaces every row (REFRESH FULL)
 	out       *Outcome
@@ -178,55 +175,4 @@ func (c *viewCommitter) commit(final bool) error {
 	c.out.Commits++
 	c.tr.Tick(true)
 	return nil
-}
-
-// pendingWriter writes rows as pending data files of ds in files of about
-// flushRows rows, so that a job never holds more than that in memory.
-type pendingWriter struct {
-	ds    *lance.Dataset
-	buf   []arrow.RecordBatch
-	n     int64
-	files []lance.PendingFragment
-	rows  int64
-}
-
-const pendingFlushRows = 1 << 16
-
-func (w *pendingWriter) add(ctx context.Context, rec arrow.RecordBatch) error {
-	w.buf = append(w.buf, rec)
-	w.n += rec.NumRows()
-	if w.n >= pendingFlushRows {
-		return w.flush(ctx)
-	}
-	return nil
-}
-
-func (w *pendingWriter) flush(ctx context.Context) error {
-	if len(w.buf) == 0 {
-		return nil
-	}
-	ps, err := w.ds.WriteFragments(ctx, w.buf)
-	w.release()
-	if err != nil {
-		return err
-	}
-	for _, p := range ps {
-		w.rows += p.Rows
-	}
-	w.files = append(w.files, ps...)
-	return nil
-}
-
-func (w *pendingWriter) release() {
-	for _, b := range w.buf {
-		b.Release()
-	}
-	w.buf, w.n = nil, 0
-}
-
-// abort drops everything, written files included.
-func (w *pendingWriter) abort(ctx context.Context) {
-	w.release()
-	w.ds.DeletePending(ctx, w.files)
-	w.files = nil
 }

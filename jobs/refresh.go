@@ -280,7 +280,7 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 	// REFRESH FULL replaces every row: its first commit overwrites the view
 	// instead of listing each old row for deletion.
 	var deletes []uint64
-	moved := &pendingWriter{ds: mv.Dataset()}
+	var moved []lance.PendingFragment
 	if !opts.Full {
 		deletes, moved, err = reconcileView(ctx, mv, src, ch)
 		if err != nil {
@@ -303,7 +303,7 @@ func refreshIncremental(ctx context.Context, env *Env, tr *Tracker, mv, src *cat
 		newWM.Fragments[id] = fragState(ch.srcFrags[id])
 	}
 	cm := newViewCommitter(ctx, def, mv, src, cps, tr, opts.CommitEvery, newWM, ch.srcFrags, ch.compute)
-	cm.deletes, cm.moved, cm.movedRows, cm.overwrite = deletes, moved.files, moved.rows, opts.Full
+	cm.deletes, cm.moved, cm.overwrite = deletes, moved, opts.Full
 	ds := mv.Dataset()
 	// Ranges finished by an earlier run that died are reused if their files
 	// are whole; the rest is cut into tasks as workers ask for them.
@@ -396,10 +396,9 @@ func verifyPending(ctx context.Context, ds *lance.Dataset, ps []lance.PendingFra
 // reconcileView finds the view rows whose source rows are gone, and the
 // rows to move to new source addresses after a compaction (returned as
 // rewritten batches whose old copies are among the deletes).
-func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes) ([]uint64, *pendingWriter, error) {
-	moved := &pendingWriter{ds: mv.Dataset()}
+func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes) ([]uint64, []lance.PendingFragment, error) {
 	if len(ch.dropAll) == 0 && len(ch.reconcile) == 0 && len(ch.remapOld) == 0 {
-		return nil, moved, nil
+		return nil, nil, nil
 	}
 	live := map[uint64]map[uint32]bool{}
 	need := map[uint64]bool{}
@@ -433,7 +432,7 @@ func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes
 				del = append(del, mvAddr)
 			}
 		})
-		return del, moved, err
+		return del, nil, err
 	}
 	// With compactions to follow, whole rows are read so that moved rows can
 	// be written again with their new source address.
@@ -445,13 +444,15 @@ func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes
 		return nil, nil, err
 	}
 	defer sc.Close()
+	// Moved rows stream into pending data files, not memory.
+	moved := ds.NewPendingWriter()
 	for {
 		rec, err := sc.Next(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			moved.abort(ctx)
+			moved.Abort(ctx)
 			return nil, nil, err
 		}
 		srcAddrs := rec.Column(srcCol).(*array.Uint64)
@@ -476,21 +477,22 @@ func reconcileView(ctx context.Context, mv, src *catalog.LanceTable, ch *changes
 		if len(take) > 0 {
 			b, err := takeRows(ds, rec, schema, take, srcCol, newAddrs)
 			if err == nil {
-				err = moved.add(ctx, b)
+				err = moved.Write(ctx, b)
+				b.Release()
 			}
 			if err != nil {
 				rec.Release()
-				moved.abort(ctx)
+				moved.Abort(ctx)
 				return nil, nil, err
 			}
 		}
 		rec.Release()
 	}
-	if err := moved.flush(ctx); err != nil {
-		moved.abort(ctx)
+	files, err := moved.Finish(ctx)
+	if err != nil {
 		return nil, nil, err
 	}
-	return del, moved, nil
+	return del, files, nil
 }
 
 // takeRows copies rows idx of rec (without its trailing _rowaddr) into a
