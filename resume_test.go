@@ -15,21 +15,21 @@ import (
 	"github.com/genevasql/genevasql/udf"
 )
 
-// A refresh that fails part-way keeps the tasks it finished as checkpoints
-// (data files written ahead of the commit); the next run reuses those whose
-// files are whole and computes again a task whose file was damaged, as a
-// machine crash could leave an unflushed file.
-func TestRefreshResumeVerifiesCheckpoints(t *testing.T) {
-	h := newHarness(t)
-	var rows, calls atomic.Int64
-	var failAt atomic.Int64
-	failAt.Store(6)
+// flaky is flaky(x BIGINT) = x+1, registered on h, that fails on its
+// failAt-th call and counts the rows of the calls that succeed.
+type flaky struct {
+	rows, calls, failAt atomic.Int64
+}
+
+func newFlaky(t *testing.T, h *harness, failAt int64) *flaky {
+	f := &flaky{}
+	f.failAt.Store(failAt)
 	err := h.db.RegisterFunction(udf.Vectorized("flaky", []arrow.DataType{arrow.PrimitiveTypes.Int64}, arrow.PrimitiveTypes.Int64,
 		func(ec *functions.EvalContext, args []arrow.Array, n int) (arrow.Array, error) {
-			if calls.Add(1) == failAt.Load() {
+			if f.calls.Add(1) == f.failAt.Load() {
 				return nil, os.ErrDeadlineExceeded
 			}
-			rows.Add(int64(n))
+			f.rows.Add(int64(n))
 			in := args[0].(*array.Int64)
 			b := array.NewInt64Builder(ec.Mem)
 			defer b.Release()
@@ -41,6 +41,17 @@ func TestRefreshResumeVerifiesCheckpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+// A refresh that fails part-way keeps the tasks it finished as checkpoints
+// (data files written ahead of the commit); the next run reuses those whose
+// files are whole and computes again a task whose file was damaged, as a
+// machine crash could leave an unflushed file.
+func TestRefreshResumeVerifiesCheckpoints(t *testing.T) {
+	h := newHarness(t)
+	f := newFlaky(t, h, 6)
+	rows, failAt := &f.rows, &f.failAt
 	h.exec("CREATE TABLE src (id BIGINT, name VARCHAR(20))")
 	insertRange(h, "src", 0, 1000)
 	const q = "SELECT id, flaky(id) AS f FROM src"
@@ -97,26 +108,8 @@ func TestRefreshResumeVerifiesCheckpoints(t *testing.T) {
 // ranges the failed run checkpointed and computes exactly the rest.
 func TestRefreshResumeAdaptiveTasks(t *testing.T) {
 	h := newHarness(t)
-	var rows, calls atomic.Int64
-	var failAt atomic.Int64
-	failAt.Store(4)
-	err := h.db.RegisterFunction(udf.Vectorized("flaky", []arrow.DataType{arrow.PrimitiveTypes.Int64}, arrow.PrimitiveTypes.Int64,
-		func(ec *functions.EvalContext, args []arrow.Array, n int) (arrow.Array, error) {
-			if calls.Add(1) == failAt.Load() {
-				return nil, os.ErrDeadlineExceeded
-			}
-			rows.Add(int64(n))
-			in := args[0].(*array.Int64)
-			b := array.NewInt64Builder(ec.Mem)
-			defer b.Release()
-			for i := 0; i < n; i++ {
-				b.Append(in.Value(i) + 1)
-			}
-			return b.NewArray(), nil
-		}, udf.WithVersion("1")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFlaky(t, h, 4)
+	rows, failAt := &f.rows, &f.failAt
 	h.exec("CREATE TABLE src (id BIGINT, name VARCHAR(20))")
 	insertRange(h, "src", 0, 20000)
 	const q = "SELECT id, flaky(id) AS f FROM src"

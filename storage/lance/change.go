@@ -96,23 +96,11 @@ func (d *Dataset) Apply(ctx context.Context, c Change) (nd *Dataset, err error) 
 		meta := d.SchemaMetadata()
 		(&configOp{kv: c.SetMetadata}).apply(&manifest{SchemaMeta: meta})
 		op := &overwriteOp{fields: d.m.Fields, meta: meta}
-		var w *fragmentWriter
-		if c.Append != nil {
-			if w, err = d.writeAll(ctx, c.Append, d.m.Fields, d.schema); err != nil {
-				return nil, err
-			}
-			op.frags = w.frags
+		w, frags, err := d.newFragments(ctx, c)
+		if err != nil {
+			return nil, err
 		}
-		if len(c.Fragments) > 0 {
-			pf, err := d.pendingFragments(ctx, c.Fragments)
-			if err != nil {
-				if w != nil {
-					w.abort(ctx)
-				}
-				return nil, err
-			}
-			op.frags = append(op.frags, pf...)
-		}
+		op.frags = frags
 		nd, err := d.commitStrict(ctx, op, c.BaseVersion != 0)
 		if err != nil && w != nil {
 			w.abort(ctx)
@@ -120,23 +108,11 @@ func (d *Dataset) Apply(ctx context.Context, c Change) (nd *Dataset, err error) 
 		return nd, err
 	}
 	op := &changeOp{meta: c.SetMetadata, strict: c.BaseVersion != 0}
-	var w *fragmentWriter
-	if c.Append != nil {
-		if w, err = d.writeAll(ctx, c.Append, d.m.Fields, d.schema); err != nil {
-			return nil, err
-		}
-		op.frags = w.frags
+	w, frags, err := d.newFragments(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	if len(c.Fragments) > 0 {
-		pf, err := d.pendingFragments(ctx, c.Fragments)
-		if err != nil {
-			if w != nil {
-				w.abort(ctx)
-			}
-			return nil, err
-		}
-		op.frags = append(op.frags, pf...)
-	}
+	op.frags = frags
 	if len(c.Delete) > 0 {
 		del, err := d.planDeletion(ctx, c.Delete)
 		if err != nil {
@@ -157,6 +133,32 @@ func (d *Dataset) Apply(ctx context.Context, c Change) (nd *Dataset, err error) 
 		w.abort(ctx)
 	}
 	return nd, err
+}
+
+// newFragments writes a change's Append rows and adds its pending files:
+// the fragments it adds, and the writer whose files to remove if the commit
+// fails (nil if none were written here).
+func (d *Dataset) newFragments(ctx context.Context, c Change) (*fragmentWriter, []*fragment, error) {
+	var w *fragmentWriter
+	var frags []*fragment
+	if c.Append != nil {
+		var err error
+		if w, err = d.writeAll(ctx, c.Append, d.m.Fields, d.schema); err != nil {
+			return nil, nil, err
+		}
+		frags = w.frags
+	}
+	if len(c.Fragments) > 0 {
+		pf, err := d.pendingFragments(ctx, c.Fragments)
+		if err != nil {
+			if w != nil {
+				w.abort(ctx)
+			}
+			return nil, nil, err
+		}
+		frags = append(frags, pf...)
+	}
+	return w, frags, nil
 }
 
 // strictOp refuses to rebase over any concurrent commit.
