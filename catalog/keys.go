@@ -300,7 +300,7 @@ func (t *LanceTable) InsertOnConflict(ctx context.Context, rows RecordStream, mo
 	if len(keys) == 0 {
 		return t.Insert(ctx, rows)
 	}
-	return t.insertKeyed(ctx, rows, keys, mode)
+	return t.insertKeyed(ctx, t.withAutoIncrement(rows), keys, mode)
 }
 
 // tableKey is a unique index resolved against the visible schema.
@@ -1186,6 +1186,7 @@ func (t *LanceTable) InsertOnDuplicate(ctx context.Context, rows RecordStream, u
 	if len(keys) == 0 {
 		return t.Insert(ctx, rows)
 	}
+	rows = t.withAutoIncrement(rows)
 	c := &keyCheck{t: t, keys: keys, mode: conflictUpdate, targeted: map[uint64]struct{}{}}
 	if err := c.load(ctx, nil, false); err != nil {
 		return 0, err

@@ -204,6 +204,7 @@ func (c *toStored) Next(ctx context.Context) (arrow.RecordBatch, error) {
 
 // Insert implements MutableTable.
 func (t *LanceTable) Insert(ctx context.Context, rows RecordStream) (int64, error) {
+	rows = t.withAutoIncrement(rows)
 	if keys, err := t.uniqueKeys(); err != nil || len(keys) > 0 {
 		if err != nil {
 			return 0, err

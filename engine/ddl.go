@@ -68,8 +68,11 @@ func columnFromDef(c *ast.ColumnDef) (arrow.Field, string, error) {
 	notNull := false
 	computed := ""
 	def := ""
+	auto := false
 	for _, o := range c.Options {
 		switch o.Tp {
+		case ast.ColumnOptionAutoIncrement:
+			auto = true
 		case ast.ColumnOptionDefaultValue:
 			txt, err := restoreSQL(o.Expr)
 			if err != nil {
@@ -98,6 +101,14 @@ func columnFromDef(c *ast.ColumnDef) (arrow.Field, string, error) {
 	if def != "" && !strings.EqualFold(def, "NULL") {
 		keys := append(f.Metadata.Keys(), catalog.MetaDefault)
 		vals := append(f.Metadata.Values(), def)
+		f.Metadata = arrow.NewMetadata(keys, vals)
+	}
+	if auto {
+		if !catalog.AutoIncrementType(f.Type) || def != "" {
+			return f, "", sqlerr.New(1063, "Incorrect column specifier for column '%s'", c.Name.Name.O)
+		}
+		keys := append(f.Metadata.Keys(), catalog.MetaAutoIncrement)
+		vals := append(f.Metadata.Values(), "1")
 		f.Metadata = arrow.NewMetadata(keys, vals)
 	}
 	return f, computed, nil

@@ -103,6 +103,9 @@ func (s *session) describe(name string) (*Result, error) {
 		if e, ok := computed[strings.ToLower(f.Name)]; ok {
 			extra = "VIRTUAL GENERATED AS (" + e.Expr + ")"
 		}
+		if catalog.IsAutoIncrement(f) {
+			extra = "auto_increment"
+		}
 		rows = append(rows, []any{f.Name, catalog.TypeName(f), null, key, nil, extra})
 	}
 	return s.rowsResult(stringSchema("Field", "Type", "Null", "Key", "Default", "Extra"), rows)
@@ -122,6 +125,9 @@ func (s *session) showCreateTable(name string) (*Result, error) {
 		b.WriteString("  `" + f.Name + "` " + catalog.TypeName(f))
 		if !f.Nullable {
 			b.WriteString(" NOT NULL")
+		}
+		if catalog.IsAutoIncrement(f) {
+			b.WriteString(" AUTO_INCREMENT")
 		}
 	}
 	if lt, ok := t.(*catalog.LanceTable); ok {

@@ -331,7 +331,7 @@ func (b *binder) checkOmittedNotNull(s *ast.InsertStmt, fields []arrow.Field, ta
 		given[t] = true
 	}
 	for i, f := range fields {
-		if given[i] || f.Nullable {
+		if given[i] || f.Nullable || catalog.IsAutoIncrement(f) {
 			continue
 		}
 		if d, ok := f.Metadata.GetValue(catalog.MetaDefault); ok && d != "" {

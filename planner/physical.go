@@ -675,7 +675,8 @@ func evalRows(ec *functions.EvalContext, schema *arrow.Schema, rows [][]expr.Exp
 			return nil, err
 		}
 		cols[j] = c
-		if f := schema.Field(j); !f.Nullable && c.NullN() > 0 {
+		// (An AUTO_INCREMENT column's NULLs are numbered when inserted.)
+		if f := schema.Field(j); !f.Nullable && c.NullN() > 0 && !catalog.IsAutoIncrement(f) {
 			for _, done := range cols[:j+1] {
 				done.Release()
 			}
