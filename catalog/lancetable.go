@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -25,6 +26,9 @@ type LanceTable struct {
 	ds   *lance.Dataset
 	mem  memory.Allocator
 
+	// The visible schema, derived from ds on first use; a refresh's workers
+	// plan against one table from several goroutines, hence the lock.
+	schemaMu sync.Mutex
 	schema   *arrow.Schema
 	schemaOf *lance.Dataset
 }
@@ -41,6 +45,8 @@ func (t *LanceTable) Dataset() *lance.Dataset { return t.ds }
 // starting with "__", such as a view's source row address) are left out, and
 // computed columns not yet backfilled are added (they read as NULL).
 func (t *LanceTable) Schema() *arrow.Schema {
+	t.schemaMu.Lock()
+	defer t.schemaMu.Unlock()
 	if t.schema == nil || t.schemaOf != t.ds {
 		t.schema, t.schemaOf = visibleSchema(t.ds), t.ds
 	}
