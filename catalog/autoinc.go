@@ -30,6 +30,15 @@ func AutoIncrementType(t arrow.DataType) bool {
 	return false
 }
 
+type insertIDKey struct{}
+
+// WithInsertIDSink returns ctx carrying sink, which an INSERT under ctx
+// calls once with the first AUTO_INCREMENT value it generates (MySQL's
+// LAST_INSERT_ID()).
+func WithInsertIDSink(ctx context.Context, sink func(id int64)) context.Context {
+	return context.WithValue(ctx, insertIDKey{}, sink)
+}
+
 // autoIncrement numbers the rows an INSERT leaves NULL (or 0) in the
 // table's AUTO_INCREMENT column, as MySQL does: from one past the largest
 // value in the table (read when the first such row arrives), and past any
@@ -41,6 +50,18 @@ type autoIncrement struct {
 	mem    memory.Allocator
 	next   int64
 	loaded bool
+	told   bool // the first generated value went to the context's sink
+}
+
+// generated reports a value numbered by this statement to the sink in ctx.
+func (a *autoIncrement) generated(ctx context.Context, v int64) {
+	if a.told {
+		return
+	}
+	a.told = true
+	if sink, ok := ctx.Value(insertIDKey{}).(func(int64)); ok {
+		sink(v)
+	}
 }
 
 // withAutoIncrement wraps rows if the table has an AUTO_INCREMENT column.
@@ -70,7 +91,7 @@ func (a *autoIncrement) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, err
 		}
 		field, _ := a.t.ds.Schema().FieldsByName(a.col)
-		col, err := a.number(field[0].Type, nil, n)
+		col, err := a.number(ctx, field[0].Type, nil, n)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +110,7 @@ func (a *autoIncrement) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	a.pastGiven(in)
-	col, err := a.number(in.DataType(), in, n)
+	col, err := a.number(ctx, in.DataType(), in, n)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +191,7 @@ func (a *autoIncrement) load(ctx context.Context) error {
 
 // number returns in with its NULLs and zeros replaced by the next values
 // (in nil: n new values).
-func (a *autoIncrement) number(t arrow.DataType, in arrow.Array, n int) (arrow.Array, error) {
+func (a *autoIncrement) number(ctx context.Context, t arrow.DataType, in arrow.Array, n int) (arrow.Array, error) {
 	b := array.NewBuilder(a.mem, t)
 	defer b.Release()
 	b.Reserve(n)
@@ -182,6 +203,7 @@ func (a *autoIncrement) number(t arrow.DataType, in arrow.Array, n int) (arrow.A
 		if v == 0 {
 			v = a.next
 			a.next++
+			a.generated(ctx, v)
 		}
 		switch x := b.(type) {
 		case *array.Int32Builder:

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,10 @@ type Engine struct {
 
 	// looseGroupBy is sql_mode without ONLY_FULL_GROUP_BY (SET sql_mode).
 	looseGroupBy atomic.Bool
+	// What LAST_INSERT_ID() and ROW_COUNT() report. The engine is one
+	// session: connections that share it (database/sql) share these too.
+	lastInsertID atomic.Int64
+	rowCount     atomic.Int64
 }
 
 // Open opens (creating if needed) the database folder dir.
@@ -160,6 +165,13 @@ func (e *Engine) Run(ctx context.Context, stmt parser.Statement, args ...any) (r
 	} else {
 		res, err = s.runAST(p.AST)
 	}
+	switch {
+	case err != nil:
+	case res.Reader != nil:
+		e.rowCount.Store(-1)
+	default:
+		e.rowCount.Store(res.RowsAffected)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, parser.Shift(canceled(ctx.Err()), stmt)
@@ -190,7 +202,10 @@ func (s *session) evalContext(strict bool) *functions.EvalContext {
 	if s.now.IsZero() {
 		s.now = time.Now()
 	}
-	return &functions.EvalContext{Ctx: s.ctx, Mem: s.e.cfg.Mem, Now: s.now, Strict: strict}
+	return &functions.EvalContext{Ctx: s.ctx, Mem: s.e.cfg.Mem, Now: s.now, Strict: strict, Session: &functions.Session{
+		Database: filepath.Base(s.e.dir), User: "genevasql@localhost", ConnectionID: 1,
+		LastInsertID: s.e.lastInsertID.Load(), RowCount: s.e.rowCount.Load(),
+	}}
 }
 
 func (s *session) env(strict bool) *executor.Env {
@@ -252,6 +267,10 @@ func stmtKind(node ast.StmtNode) string {
 
 // query plans and runs SELECT, set operations, DML and EXPLAIN.
 func (s *session) query(node ast.StmtNode) (*Result, error) {
+	if _, ok := node.(*ast.InsertStmt); ok {
+		// LAST_INSERT_ID() is the first value the INSERT numbers.
+		s.ctx = catalog.WithInsertIDSink(s.ctx, func(id int64) { s.e.lastInsertID.Store(id) })
+	}
 	pl := &planner.Planner{Catalog: s.dmlResolver(node), LooseGroupBy: s.e.looseGroupBy.Load()}
 	plan, err := pl.Plan(s.ctx, node, s.params)
 	if err != nil {

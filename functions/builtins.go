@@ -20,6 +20,7 @@ func RegisterBuiltins(r *Registry) {
 	registerJSON(r)
 	registerVector(r)
 	registerMisc(r)
+	registerSession(r)
 	registerConstRefiners(r)
 	registerExtra(r)
 }

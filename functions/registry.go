@@ -59,6 +59,21 @@ type EvalContext struct {
 	// OnCall, if set, is told of every batch a user function is called on
 	// (jobs count function calls with it).
 	OnCall func(function string, rows int)
+	// Session, if set, answers MySQL's session functions (DATABASE(),
+	// USER(), LAST_INSERT_ID(), ROW_COUNT(), CONNECTION_ID()).
+	Session *Session
+}
+
+// Session is what the session functions report, as of the statement's start.
+type Session struct {
+	Database     string
+	User         string
+	ConnectionID int64
+	// LastInsertID is the first AUTO_INCREMENT value the last INSERT
+	// generated (0 if none yet); RowCount the rows the previous statement
+	// changed (-1 after a statement that returned rows).
+	LastInsertID int64
+	RowCount     int64
 }
 
 // Kernel evaluates a function over one batch. Every argument array has nrows
