@@ -629,30 +629,12 @@ func (w *viewWorker) Run(ctx context.Context, t Task) error {
 	if w.fixed == 0 {
 		batch = min(batch, adaptiveCallRows)
 	}
-	op, err := w.plan.Open(ctx, &executor.Env{Eval: w.eval, BatchSize: int(batch), KeepInstances: true})
-	if err != nil {
-		return err
-	}
 	pw := w.ds.NewPendingWriter()
-	err = func() error {
-		defer op.Close()
-		for {
-			rec, err := op.Next(ctx)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			b := array.NewRecordBatch(schema, rec.Columns(), rec.NumRows())
-			rec.Release()
-			err = pw.Write(ctx, b)
-			b.Release()
-			if err != nil {
-				return err
-			}
-		}
-	}()
+	err := runPlan(ctx, w.plan, w.eval, batch, func(rec arrow.RecordBatch) error {
+		b := array.NewRecordBatch(schema, rec.Columns(), rec.NumRows())
+		defer b.Release()
+		return pw.Write(ctx, b)
+	})
 	if err != nil {
 		pw.Abort(ctx)
 		return err
@@ -669,39 +651,48 @@ func (w *viewWorker) Run(ctx context.Context, t Task) error {
 	return w.cm.done(t, ps)
 }
 
+// runPlan runs a worker's plan over the current task in batches of batch
+// rows, handing each output batch to each (which must not keep it).
+func runPlan(ctx context.Context, plan *planner.Plan, eval *functions.EvalContext, batch int64, each func(arrow.RecordBatch) error) error {
+	op, err := plan.Open(ctx, &executor.Env{Eval: eval, BatchSize: int(batch), KeepInstances: true})
+	if err != nil {
+		return err
+	}
+	defer op.Close()
+	for {
+		rec, err := op.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		err = each(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+}
+
 // runTask runs a worker's plan over one task's rows, converts each output
 // batch, and hands the task's rows to save, which checkpoints them before
 // the task counts as done.
 func runTask(ctx context.Context, plan *planner.Plan, eval *functions.EvalContext, t Task, tr *Tracker,
 	convert func(arrow.RecordBatch) (arrow.RecordBatch, error), save func([]arrow.RecordBatch) error) error {
-	op, err := plan.Open(ctx, &executor.Env{Eval: eval, BatchSize: int(t.End - t.Start), KeepInstances: true})
-	if err != nil {
-		return err
-	}
 	var out []arrow.RecordBatch
 	defer func() {
 		for _, b := range out {
 			b.Release()
 		}
 	}()
-	err = func() error {
-		defer op.Close()
-		for {
-			rec, err := op.Next(ctx)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			b, err := convert(rec)
-			rec.Release()
-			if err != nil {
-				return err
-			}
+	err := runPlan(ctx, plan, eval, t.End-t.Start, func(rec arrow.RecordBatch) error {
+		b, err := convert(rec)
+		if err == nil {
 			out = append(out, b)
 		}
-	}()
+		return err
+	})
 	if err != nil {
 		return err
 	}
